@@ -1,0 +1,156 @@
+#include "models/config/arch_config.hpp"
+
+#include <fmt/format.h>
+
+#include <filesystem>
+
+#include "models/config/json_reader.hpp"
+
+namespace kq {
+
+std::string_view to_string(Dataflow d) {
+  switch (d) {
+    case Dataflow::ws: return "ws";
+    case Dataflow::os: return "os";
+    case Dataflow::is: return "is";
+  }
+  return "?";
+}
+
+std::string_view to_string(BufferId b) {
+  switch (b) {
+    case BufferId::ifmap: return "ifmap";
+    case BufferId::weight: return "weight";
+    case BufferId::ofmap: return "ofmap";
+  }
+  return "?";
+}
+
+namespace {
+
+constexpr uint64_t kMaxDim = 1u << 16;
+
+NumFormat read_format(ObjReader& r, const std::string& key) {
+  const std::string s =
+      r.get_enum(key, {"fp32", "fp16", "bf16", "int8", "int16", "int32"});
+  return *parse_num_format(s);
+}
+
+BufferSpec read_buffer(ObjReader r, uint32_t element_bits) {
+  BufferSpec b;
+  b.capacity_bytes = r.get_u64("capacity_bytes", 64, uint64_t{1} << 40);
+  b.word_bits = static_cast<uint32_t>(r.get_u64("word_bits", 8, 4096));
+  b.banks = static_cast<uint32_t>(r.get_u64("banks", 1, 1024));
+  b.read_ports = static_cast<uint32_t>(r.get_u64("read_ports", 1, 16));
+  b.write_ports = static_cast<uint32_t>(r.get_u64("write_ports", 1, 16));
+  b.double_buffered = r.get_bool("double_buffered");
+  r.finish();
+  if (b.word_bits % element_bits != 0)
+    r.fail("word_bits", fmt::format("expected a multiple of the {}-bit element it stores, got {}",
+                                    element_bits, b.word_bits));
+  if (b.capacity_bytes * 8 < uint64_t{b.word_bits} * b.banks)
+    r.fail("capacity_bytes", "smaller than one word per bank");
+  return b;
+}
+
+ArchConfig parse(const nlohmann::json& j, const std::string& file) {
+  ObjReader r(j, file, "");
+  ArchConfig a;
+  a.file = file;
+  a.name = r.get_string("name");
+  if (a.name.empty()) r.fail("name", "expected a non-empty string");
+  a.datapath = r.get_enum("datapath", {"mac_array"});
+  a.clock_mhz = r.get_double("clock_mhz", 1.0, 10000.0);
+
+  ObjReader f = r.object("formats");
+  a.activation_format = read_format(f, "activation");
+  a.weight_format = read_format(f, "weight");
+  a.accumulator_format = read_format(f, "accumulator");
+  f.finish();
+  // The MAC array multiplies activation × weight of one format and accumulates wider.
+  if (a.activation_format != a.weight_format)
+    f.fail("weight", "the mac_array datapath needs weight and activation in the same format");
+  const NumFormat in = a.activation_format;
+  const NumFormat acc = a.accumulator_format;
+  const bool ok = (in == NumFormat::fp32 && acc == NumFormat::fp32) ||
+                  ((in == NumFormat::fp16 || in == NumFormat::bf16) &&
+                   (acc == NumFormat::fp32 || acc == in)) ||
+                  (in == NumFormat::int8 && (acc == NumFormat::int32 || acc == NumFormat::int16)) ||
+                  (in == NumFormat::int16 && acc == NumFormat::int32);
+  if (!ok)
+    f.fail("accumulator", fmt::format("{} inputs cannot accumulate in {} (float inputs need a float "
+                                      "accumulator at least as wide, integer inputs a wider integer)",
+                                      to_string(in), to_string(acc)));
+
+  ObjReader ar = r.object("array");
+  a.array.rows = static_cast<uint32_t>(ar.get_u64("rows", 1, kMaxDim));
+  a.array.cols = static_cast<uint32_t>(ar.get_u64("cols", 1, kMaxDim));
+  a.array.dataflow = [&] {
+    const std::string d = ar.get_enum("dataflow", {"ws", "os", "is"});
+    return d == "ws" ? Dataflow::ws : d == "os" ? Dataflow::os : Dataflow::is;
+  }();
+  {
+    ObjReader m = ar.object("multipliers");
+    a.array.multipliers = m.get_u64("count", 1, kMaxDim * kMaxDim);
+    a.array.multiplier_format = read_format(m, "format");
+    m.finish();
+    if (a.array.multipliers != uint64_t{a.array.rows} * a.array.cols)
+      m.fail("count", fmt::format("a mac_array has one multiplier per PE: expected rows·cols = {}",
+                                  uint64_t{a.array.rows} * a.array.cols));
+    if (a.array.multiplier_format != a.activation_format)
+      m.fail("format", fmt::format("expected the activation format {}", to_string(a.activation_format)));
+    ObjReader ad = ar.object("adders");
+    a.array.adders = ad.get_u64("count", 1, kMaxDim * kMaxDim);
+    a.array.adder_format = read_format(ad, "format");
+    ad.finish();
+    if (a.array.adders != uint64_t{a.array.rows} * a.array.cols)
+      ad.fail("count", fmt::format("a mac_array has one adder per PE: expected rows·cols = {}",
+                                   uint64_t{a.array.rows} * a.array.cols));
+    if (a.array.adder_format != a.accumulator_format)
+      ad.fail("format", fmt::format("expected the accumulator format {}", to_string(a.accumulator_format)));
+  }
+  ar.finish();
+
+  ObjReader v = r.object("vector_unit");
+  a.vector.lanes = static_cast<uint32_t>(v.get_u64("lanes", 1, 4096));
+  v.finish();
+
+  ObjReader d = r.object("dram");
+  a.dram.bandwidth_bytes_per_cycle = d.get_u64("bandwidth_bytes_per_cycle", 1, 1u << 20);
+  a.dram.latency_cycles = d.get_u64("latency_cycles", 0, 1u << 20);
+  a.dram.energy_pj_per_bit = d.get_double("energy_pj_per_bit", 0.0, 1e4);
+  a.dram.energy_source = d.get_string("energy_source");
+  if (a.dram.energy_source.empty()) d.fail("energy_source", "expected a citation for energy_pj_per_bit");
+  d.finish();
+
+  ObjReader b = r.object("buffers");
+  a.buffers[static_cast<int>(BufferId::ifmap)] =
+      read_buffer(b.object("ifmap"), width_bits(a.activation_format));
+  a.buffers[static_cast<int>(BufferId::weight)] =
+      read_buffer(b.object("weight"), width_bits(a.weight_format));
+  a.buffers[static_cast<int>(BufferId::ofmap)] =
+      read_buffer(b.object("ofmap"), width_bits(a.accumulator_format));
+  b.finish();
+
+  ObjReader t = r.object("tech");
+  const std::string table = t.get_string("table");
+  a.tech_node_nm = static_cast<uint32_t>(t.get_u64("node_nm", 1, 1000));
+  t.finish();
+  namespace fs = std::filesystem;
+  fs::path tp(table);
+  if (tp.is_relative()) tp = fs::path(file).parent_path() / tp;
+  a.tech_file = tp.lexically_normal().string();
+
+  r.finish();
+  return a;
+}
+
+}  // namespace
+
+ArchConfig arch_config_from_text(const std::string& text, const std::string& file_name) {
+  return parse(parse_json_text(text, file_name), file_name);
+}
+
+ArchConfig load_arch_config(const std::string& path) { return parse(parse_json_file(path), path); }
+
+}  // namespace kq

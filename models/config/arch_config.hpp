@@ -1,0 +1,82 @@
+#pragma once
+#include <array>
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+#include "models/common/num_format.hpp"
+
+namespace kq {
+
+enum class Dataflow : uint8_t { ws, os, is };
+std::string_view to_string(Dataflow d);
+
+/// On-chip buffers of the baseline accelerator. The index is the per-buffer counter slot.
+enum class BufferId : uint8_t { ifmap, weight, ofmap };
+inline constexpr int kNumBuffers = 3;
+std::string_view to_string(BufferId b);
+
+/// One on-chip SRAM buffer. Capacity is the whole macro; with double buffering each half
+/// holds one tile while the other is filled.
+struct BufferSpec {
+  uint64_t capacity_bytes = 0;
+  uint32_t word_bits = 0;
+  uint32_t banks = 1;
+  uint32_t read_ports = 1;   ///< per bank
+  uint32_t write_ports = 1;  ///< per bank
+  bool double_buffered = true;
+  /// Bytes one tile may occupy: half the macro when double-buffered.
+  uint64_t tile_capacity_bytes() const { return double_buffered ? capacity_bytes / 2 : capacity_bytes; }
+  uint64_t read_bits_per_cycle() const { return uint64_t{banks} * read_ports * word_bits; }
+  uint64_t write_bits_per_cycle() const { return uint64_t{banks} * write_ports * word_bits; }
+};
+
+/// Off-chip DRAM link: in-order requests; each waits latency_cycles after issue and then
+/// transfers at bandwidth_bytes_per_cycle on a bus shared by reads and writes.
+struct DramSpec {
+  uint64_t bandwidth_bytes_per_cycle = 0;
+  uint64_t latency_cycles = 0;
+  double energy_pj_per_bit = 0;
+  std::string energy_source;  ///< citation of energy_pj_per_bit
+};
+
+/// The rows × cols compute array and its arithmetic units.
+struct ArrayConfig {
+  uint32_t rows = 0, cols = 0;
+  Dataflow dataflow = Dataflow::ws;
+  uint64_t multipliers = 0;
+  NumFormat multiplier_format = NumFormat::fp32;
+  uint64_t adders = 0;
+  NumFormat adder_format = NumFormat::fp32;
+};
+
+/// Element-wise unit for ReLU, pooling and residual adds (lanes operations per cycle).
+struct VectorUnitConfig {
+  uint32_t lanes = 0;
+};
+
+/// A whole accelerator, parsed once from arch_configs/*.json and immutable afterwards.
+struct ArchConfig {
+  std::string name;
+  std::string file;
+  std::string datapath;  ///< "mac_array" (float/int baselines)
+  double clock_mhz = 0;
+  NumFormat activation_format = NumFormat::fp32;
+  NumFormat weight_format = NumFormat::fp32;
+  NumFormat accumulator_format = NumFormat::fp32;
+  ArrayConfig array;
+  VectorUnitConfig vector;
+  DramSpec dram;
+  std::array<BufferSpec, kNumBuffers> buffers;
+  std::string tech_file;  ///< resolved path of the technology table
+  uint32_t tech_node_nm = 45;
+
+  const BufferSpec& buffer(BufferId b) const { return buffers[static_cast<int>(b)]; }
+};
+
+/// Loads and validates an architecture. Relative tech paths resolve against the arch file's
+/// folder. Throws InputError (file + JSON pointer + expectation).
+ArchConfig load_arch_config(const std::string& path);
+ArchConfig arch_config_from_text(const std::string& text, const std::string& file_name);
+
+}  // namespace kq

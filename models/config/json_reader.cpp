@@ -1,0 +1,234 @@
+#include "models/config/json_reader.hpp"
+
+#include <cmath>
+#include <fmt/format.h>
+#include <fstream>
+#include <sstream>
+
+namespace kq {
+namespace {
+
+using nlohmann::json;
+
+std::string type_name(const json& v) {
+  if (v.is_number_integer() || v.is_number_unsigned()) return "an integer";
+  if (v.is_number_float()) return "a number";
+  return std::string(v.type_name());
+}
+
+std::string escape_pointer_token(const std::string& key) {
+  std::string out;
+  for (char c : key) {
+    if (c == '~') out += "~0";
+    else if (c == '/') out += "~1";
+    else out += c;
+  }
+  return out;
+}
+
+std::string short_value(const json& v) {
+  std::string s = v.dump();
+  if (s.size() > 40) s = s.substr(0, 37) + "...";
+  return s;
+}
+
+}  // namespace
+
+json parse_json_text(const std::string& text, const std::string& file_name) {
+  // Track the keys of every open object to reject duplicates, and the depth to refuse
+  // pathological nesting before it costs stack.
+  std::vector<std::set<std::string>> open_keys;
+  std::vector<std::string> path;
+  auto cb = [&](int depth, json::parse_event_t event, json& parsed) -> bool {
+    if (depth > kMaxJsonDepth)
+      throw InputError(file_name, "", fmt::format("JSON nested deeper than {} levels", kMaxJsonDepth));
+    switch (event) {
+      case json::parse_event_t::object_start: open_keys.emplace_back(); break;
+      case json::parse_event_t::object_end:
+        if (!open_keys.empty()) open_keys.pop_back();
+        break;
+      case json::parse_event_t::key: {
+        const std::string key = parsed.get<std::string>();
+        if (!open_keys.empty() && !open_keys.back().insert(key).second)
+          throw InputError(file_name, "", fmt::format("duplicate key \"{}\"", key));
+        break;
+      }
+      default: break;
+    }
+    return true;
+  };
+  try {
+    return json::parse(text, cb, /*allow_exceptions=*/true, /*ignore_comments=*/false);
+  } catch (const json::parse_error& e) {
+    throw InputError(file_name, "", fmt::format("malformed JSON at byte {}: {}", e.byte,
+                                                std::string(e.what()).substr(0, 160)));
+  }
+}
+
+json parse_json_file(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw InputError(path, "", "cannot open file");
+  std::ostringstream ss;
+  ss << in.rdbuf();
+  if (in.bad()) throw InputError(path, "", "read error");
+  return parse_json_text(ss.str(), path);
+}
+
+uint64_t json_to_u64(const json& v, const std::string& file, const std::string& ptr, uint64_t min,
+                     uint64_t max) {
+  const auto range = fmt::format("an integer in [{}, {}]", min, max);
+  if (v.is_number_unsigned()) {
+    const uint64_t x = v.get<uint64_t>();
+    if (x < min || x > max) throw InputError(file, ptr, fmt::format("expected {}, got {}", range, x));
+    return x;
+  }
+  if (v.is_number_integer()) {
+    throw InputError(file, ptr, fmt::format("expected {}, got {}", range, v.get<int64_t>()));
+  }
+  throw InputError(file, ptr, fmt::format("expected {}, got {} {}", range, type_name(v), short_value(v)));
+}
+
+double json_to_double(const json& v, const std::string& file, const std::string& ptr, double min,
+                      double max) {
+  if (!v.is_number())
+    throw InputError(file, ptr, fmt::format("expected a number in [{}, {}], got {} {}", min, max,
+                                            type_name(v), short_value(v)));
+  const double x = v.get<double>();
+  if (!std::isfinite(x) || x < min || x > max)
+    throw InputError(file, ptr, fmt::format("expected a number in [{}, {}], got {}", min, max, x));
+  return x;
+}
+
+ObjReader::ObjReader(const json& j, std::string file, std::string pointer)
+    : j_(&j), file_(std::move(file)), pointer_(std::move(pointer)) {
+  if (!j.is_object())
+    throw InputError(file_, pointer_.empty() ? "/" : pointer_,
+                     fmt::format("expected an object, got {}", type_name(j)));
+}
+
+std::string ObjReader::pointer(const std::string& key) const {
+  return pointer_ + "/" + escape_pointer_token(key);
+}
+
+void ObjReader::fail(const std::string& key, const std::string& message) const {
+  throw InputError(file_, key.empty() ? (pointer_.empty() ? "/" : pointer_) : pointer(key), message);
+}
+
+bool ObjReader::has(const std::string& key) const { return j_->contains(key); }
+
+const json& ObjReader::need(const std::string& key) {
+  used_.insert(key);
+  auto it = j_->find(key);
+  if (it == j_->end()) fail(key, "missing required key");
+  return *it;
+}
+
+const json& ObjReader::raw(const std::string& key) { return need(key); }
+
+uint64_t ObjReader::get_u64(const std::string& key, uint64_t min, uint64_t max) {
+  return json_to_u64(need(key), file_, pointer(key), min, max);
+}
+
+uint64_t ObjReader::get_u64_or(const std::string& key, uint64_t fallback, uint64_t min,
+                               uint64_t max) {
+  used_.insert(key);
+  return has(key) ? get_u64(key, min, max) : fallback;
+}
+
+int64_t ObjReader::get_i64(const std::string& key, int64_t min, int64_t max) {
+  const json& v = need(key);
+  if (!v.is_number_integer() && !v.is_number_unsigned())
+    fail(key, fmt::format("expected an integer in [{}, {}], got {}", min, max, type_name(v)));
+  if (v.is_number_unsigned() && v.get<uint64_t>() > static_cast<uint64_t>(max))
+    fail(key, fmt::format("expected an integer in [{}, {}], got {}", min, max, v.get<uint64_t>()));
+  const int64_t x = v.get<int64_t>();
+  if (x < min || x > max)
+    fail(key, fmt::format("expected an integer in [{}, {}], got {}", min, max, x));
+  return x;
+}
+
+double ObjReader::get_double(const std::string& key, double min, double max) {
+  return json_to_double(need(key), file_, pointer(key), min, max);
+}
+
+double ObjReader::get_double_or(const std::string& key, double fallback, double min, double max) {
+  used_.insert(key);
+  return has(key) ? get_double(key, min, max) : fallback;
+}
+
+bool ObjReader::get_bool(const std::string& key) {
+  const json& v = need(key);
+  if (!v.is_boolean()) fail(key, fmt::format("expected true or false, got {}", type_name(v)));
+  return v.get<bool>();
+}
+
+bool ObjReader::get_bool_or(const std::string& key, bool fallback) {
+  used_.insert(key);
+  return has(key) ? get_bool(key) : fallback;
+}
+
+std::string ObjReader::get_string(const std::string& key) {
+  const json& v = need(key);
+  if (!v.is_string()) fail(key, fmt::format("expected a string, got {}", type_name(v)));
+  return v.get<std::string>();
+}
+
+std::string ObjReader::get_string_or(const std::string& key, const std::string& fallback) {
+  used_.insert(key);
+  return has(key) ? get_string(key) : fallback;
+}
+
+std::string ObjReader::get_enum(const std::string& key, std::initializer_list<const char*> allowed) {
+  const std::string s = get_string(key);
+  std::string list;
+  for (const char* a : allowed) {
+    if (s == a) return s;
+    list += (list.empty() ? "" : ", ") + std::string(a);
+  }
+  fail(key, fmt::format("expected one of {}, got \"{}\"", list, s));
+}
+
+std::string ObjReader::get_enum_or(const std::string& key, const std::string& fallback,
+                                   std::initializer_list<const char*> allowed) {
+  used_.insert(key);
+  return has(key) ? get_enum(key, allowed) : fallback;
+}
+
+std::vector<uint64_t> ObjReader::get_u64_array(const std::string& key, size_t min_len,
+                                               size_t max_len, uint64_t min, uint64_t max) {
+  const json& v = need(key);
+  if (!v.is_array() || v.size() < min_len || v.size() > max_len)
+    fail(key, fmt::format("expected an array of {} to {} integers", min_len, max_len));
+  std::vector<uint64_t> out;
+  for (size_t i = 0; i < v.size(); ++i)
+    out.push_back(json_to_u64(v[i], file_, pointer(key) + "/" + std::to_string(i), min, max));
+  return out;
+}
+
+ObjReader ObjReader::object(const std::string& key) {
+  return ObjReader(need(key), file_, pointer(key));
+}
+
+std::vector<ObjReader> ObjReader::object_array(const std::string& key, size_t min_len,
+                                               size_t max_len) {
+  const json& v = need(key);
+  if (!v.is_array()) fail(key, fmt::format("expected an array, got {}", type_name(v)));
+  if (v.size() < min_len || v.size() > max_len)
+    fail(key, fmt::format("expected {} to {} entries, got {}", min_len, max_len, v.size()));
+  std::vector<ObjReader> out;
+  out.reserve(v.size());
+  for (size_t i = 0; i < v.size(); ++i)
+    out.emplace_back(v[i], file_, pointer(key) + "/" + std::to_string(i));
+  return out;
+}
+
+void ObjReader::finish() const {
+  for (auto it = j_->begin(); it != j_->end(); ++it) {
+    if (used_.count(it.key())) continue;
+    std::string known;
+    for (const auto& k : used_) known += (known.empty() ? "" : ", ") + k;
+    fail(it.key(), fmt::format("unknown key (expected one of: {})", known));
+  }
+}
+
+}  // namespace kq

@@ -1,0 +1,20 @@
+#pragma once
+#include "models/config/arch_config.hpp"
+#include "models/cost/layer_result.hpp"
+#include "models/mapping/schedule.hpp"
+#include "models/workload/workload.hpp"
+
+namespace kq {
+
+/// Cycles and counters of one layer in closed form from its Schedule, with the timing rules
+/// the SystemC model implements structurally (docs/MODEL.md §Timing):
+///   load(s) issues when fold s − prefetch_depth has finished computing (at 0 for the first);
+///   compute(s) starts when load(s) is done, compute(s−1) is done and store(s − output_depth)
+///   is done; store(s) issues when compute(s) ends;
+///   DRAM serves requests in issue order (at equal times: load before store); a request of b
+///   bytes issued at t is done at max(t + latency, previous done) + ceil(b / bandwidth);
+///   zero-byte requests are done when issued. The layer ends when its last store is done.
+LayerCost analytic_layer(const Layer& layer, const ArchConfig& arch);
+NetworkCost analytic_network(const Workload& w, const ArchConfig& arch);
+
+}  // namespace kq

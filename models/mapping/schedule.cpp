@@ -1,0 +1,315 @@
+#include "models/mapping/schedule.hpp"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+
+#include "models/common/input_error.hpp"
+
+namespace kq {
+namespace {
+
+uint64_t ceil_div(uint64_t a, uint64_t b) { return (a + b - 1) / b; }
+uint64_t bytes_of(uint64_t bits) { return ceil_div(bits, 8); }
+
+void add_read(ActionCounts& a, BufferId b, uint64_t bits, uint32_t word_bits) {
+  auto& c = a.buffers[static_cast<int>(b)];
+  c.read_bits += bits;
+  c.read_words += ceil_div(bits, word_bits);
+}
+
+void add_write(ActionCounts& a, BufferId b, uint64_t bits, uint32_t word_bits) {
+  auto& c = a.buffers[static_cast<int>(b)];
+  c.write_bits += bits;
+  c.write_words += ceil_div(bits, word_bits);
+}
+
+/// Cycles to move `bits` through a port of `bits_per_cycle`, never less than `floor` cycles
+/// (the array's own rate): the port stretches a phase only when it is the bottleneck.
+uint64_t port_cycles(uint64_t floor, uint64_t bits, uint64_t bits_per_cycle) {
+  return std::max(floor, ceil_div(bits, bits_per_cycle));
+}
+
+}  // namespace
+
+ConvGeometry conv_geometry(const Layer& l) {
+  ConvGeometry g;
+  if (l.type == LayerType::fc) {
+    g.c_in = l.in.elements();
+    g.h_in = g.w_in = 1;
+    g.c_out = l.out.c;
+    g.h_out = g.w_out = 1;
+    return g;
+  }
+  g.c_in = l.in.c;
+  g.h_in = l.in.h;
+  g.w_in = l.in.w;
+  g.c_out = l.out.c;
+  g.h_out = l.out.h;
+  g.w_out = l.out.w;
+  g.kh = l.kh;
+  g.kw = l.kw;
+  g.sh = l.sh;
+  g.sw = l.sw;
+  g.ph = l.ph;
+  g.pw = l.pw;
+  g.dh = l.dh;
+  g.dw = l.dw;
+  g.groups = l.groups;
+  return g;
+}
+
+Schedule::Schedule(const Layer& layer, const ArchConfig& arch)
+    : layer_(&layer), arch_(&arch), on_array_(layer.on_array()) {
+  act_bits_ = width_bits(arch.activation_format);
+  weight_bits_ = width_bits(arch.weight_format);
+  acc_bits_ = width_bits(arch.accumulator_format);
+  if (!on_array_) {
+    num_steps_ = 1;
+    return;
+  }
+  geo_ = conv_geometry(layer);
+  gemm_ = layer.gemm();
+  const uint64_t ar = arch.array.rows, ac = arch.array.cols;
+  uint64_t sr = 0, sc = 0;
+  switch (arch.array.dataflow) {
+    case Dataflow::ws: sr = gemm_.k, sc = gemm_.n, stream_len_ = gemm_.p; break;
+    case Dataflow::os: sr = gemm_.p, sc = gemm_.n, stream_len_ = gemm_.k; break;
+    case Dataflow::is: sr = gemm_.k, sc = gemm_.p, stream_len_ = gemm_.n; break;
+  }
+  row_folds_ = ceil_div(sr, ar);
+  col_folds_ = ceil_div(sc, ac);
+  num_steps_ = uint64_t{geo_.groups} * row_folds_ * col_folds_;
+  const auto& ib = arch.buffer(BufferId::ifmap);
+  const auto& wb = arch.buffer(BufferId::weight);
+  const auto& ob = arch.buffer(BufferId::ofmap);
+  prefetch_depth_ = (ib.double_buffered && wb.double_buffered) ? 2 : 1;
+  output_depth_ = ob.double_buffered ? 2 : 1;
+  input_resident_ = bytes_of(layer.in.elements() * act_bits_) <= ib.tile_capacity_bytes();
+  weights_resident_ = bytes_of(layer.weight_params() * weight_bits_) <= wb.tile_capacity_bytes();
+  check_capacity();
+}
+
+uint64_t Schedule::input_footprint_elems(uint64_t k0, uint64_t k_len, uint64_t p0,
+                                         uint64_t p_len) const {
+  // Channels the K-slice touches (K is channel-major: k = c·kh·kw + i·kw + j, as in the
+  // [N, C, kh, kw] weight layout) times the input rows the output-pixel slice touches.
+  const uint64_t window = uint64_t{geo_.kh} * geo_.kw;
+  const uint64_t channels = (k0 + k_len - 1) / window - k0 / window + 1;
+  const uint64_t e_lo = p0 / geo_.w_out, e_hi = (p0 + p_len - 1) / geo_.w_out;
+  const int64_t lo = static_cast<int64_t>(e_lo * geo_.sh) - geo_.ph;
+  const int64_t hi = static_cast<int64_t>(e_hi * geo_.sh) - geo_.ph +
+                     static_cast<int64_t>((geo_.kh - 1) * geo_.dh);
+  const int64_t lo_c = std::max<int64_t>(lo, 0);
+  const int64_t hi_c = std::min<int64_t>(hi, static_cast<int64_t>(geo_.h_in) - 1);
+  const uint64_t rows = hi_c >= lo_c ? static_cast<uint64_t>(hi_c - lo_c + 1) : 0;
+  return channels * rows * geo_.w_in;
+}
+
+void Schedule::check_capacity() const {
+  // Every fold's operands must fit one buffer tile (half the macro when double-buffered).
+  // Full folds are the largest in weights and outputs; input footprints vary with the slice,
+  // so take the maximum over the distinct slices (a few hundred at most).
+  const uint64_t ar = arch_->array.rows, ac = arch_->array.cols;
+  const uint64_t t = stream_len_;
+  const uint64_t r_full = std::min(ar, arch_->array.dataflow == Dataflow::os ? gemm_.p : gemm_.k);
+  const uint64_t c_full = std::min(ac, arch_->array.dataflow == Dataflow::is ? gemm_.p : gemm_.n);
+  uint64_t in_elems = 0, w_elems = 0, out_elems = 0;
+  switch (arch_->array.dataflow) {
+    case Dataflow::ws:
+      if (!input_resident_)
+        for (uint64_t k0 = 0; k0 < gemm_.k; k0 += ar)
+          in_elems = std::max(in_elems, input_footprint_elems(k0, std::min(ar, gemm_.k - k0), 0, gemm_.p));
+      w_elems = r_full * c_full;
+      out_elems = t * c_full;
+      break;
+    case Dataflow::os:
+      if (!input_resident_)
+        for (uint64_t p0 = 0; p0 < gemm_.p; p0 += ar)
+          in_elems = std::max(in_elems, input_footprint_elems(0, gemm_.k, p0, std::min(ar, gemm_.p - p0)));
+      w_elems = gemm_.k * c_full;
+      out_elems = r_full * c_full;
+      break;
+    case Dataflow::is:
+      if (!input_resident_)
+        for (uint64_t k0 = 0; k0 < gemm_.k; k0 += ar)
+          for (uint64_t p0 = 0; p0 < gemm_.p; p0 += ac)
+            in_elems = std::max(in_elems, input_footprint_elems(k0, std::min(ar, gemm_.k - k0), p0,
+                                                                std::min(ac, gemm_.p - p0)));
+      w_elems = r_full * t;
+      out_elems = c_full * t;
+      break;
+  }
+  struct Need {
+    BufferId id;
+    uint64_t bytes;
+  };
+  const Need needs[] = {{BufferId::ifmap, bytes_of(in_elems * act_bits_)},
+                        {BufferId::weight, bytes_of(w_elems * weight_bits_)},
+                        {BufferId::ofmap, bytes_of(out_elems * acc_bits_)}};
+  for (const Need& n : needs) {
+    const auto& b = arch_->buffer(n.id);
+    if (n.bytes > b.tile_capacity_bytes())
+      throw InputError(arch_->file, fmt::format("/buffers/{}/capacity_bytes", to_string(n.id)),
+                       fmt::format("layer \"{}\" needs {} bytes for one {} fold, but one tile holds "
+                                   "{} bytes{}",
+                                   layer_->name, n.bytes, to_string(arch_->array.dataflow),
+                                   b.tile_capacity_bytes(),
+                                   b.double_buffered ? " (half of the double-buffered macro)" : ""));
+  }
+}
+
+Step Schedule::step(uint64_t s) const { return on_array_ ? array_step(s) : vector_step(); }
+
+Step Schedule::array_step(uint64_t s) const {
+  Step st;
+  const uint64_t ar = arch_->array.rows, ac = arch_->array.cols;
+  const uint64_t per_group = row_folds_ * col_folds_;
+  st.group = static_cast<uint32_t>(s / per_group);
+  const uint64_t local = s % per_group;
+  const uint64_t t = stream_len_;
+  const bool first_step = s == 0;
+  const auto& ib = arch_->buffer(BufferId::ifmap);
+  const auto& wb = arch_->buffer(BufferId::weight);
+  const auto& ob = arch_->buffer(BufferId::ofmap);
+  ActionCounts& a = st.actions;
+  uint64_t r = 0, c = 0;
+  uint64_t in_elems = 0, w_elems = 0;
+  const uint64_t out_bits_final = act_bits_;  // results leave in the activation format
+  switch (arch_->array.dataflow) {
+    case Dataflow::ws: {
+      c = local / row_folds_;  // N-fold, outer
+      r = local % row_folds_;  // K-fold, inner
+      st.r0 = r * ar, st.r_len = std::min(ar, gemm_.k - st.r0);
+      st.c0 = c * ac, st.c_len = std::min(ac, gemm_.n - st.c0);
+      st.first_pass = r == 0;
+      st.last_pass = r + 1 == row_folds_;
+      in_elems = input_resident_ ? (first_step ? layer_->in.elements() : 0)
+                                 : input_footprint_elems(st.r0, st.r_len, 0, gemm_.p);
+      w_elems = st.r_len * st.c_len;
+      add_read(a, BufferId::weight, w_elems * weight_bits_, wb.word_bits);
+      add_read(a, BufferId::ifmap, t * st.r_len * act_bits_, ib.word_bits);
+      add_write(a, BufferId::ofmap, t * st.c_len * acc_bits_, ob.word_bits);
+      if (!st.first_pass) add_read(a, BufferId::ofmap, t * st.c_len * acc_bits_, ob.word_bits);
+      st.fill_cycles = port_cycles(ar, w_elems * weight_bits_, wb.read_bits_per_cycle());
+      st.stream_cycles = std::max({port_cycles(t, t * st.r_len * act_bits_, ib.read_bits_per_cycle()),
+                                   port_cycles(t, t * st.c_len * acc_bits_, ob.write_bits_per_cycle()),
+                                   st.first_pass ? t
+                                                 : port_cycles(t, t * st.c_len * acc_bits_,
+                                                               ob.read_bits_per_cycle())});
+      a.register_write_bits += w_elems * weight_bits_;
+      break;
+    }
+    case Dataflow::os: {
+      r = local / col_folds_;  // P-fold, outer
+      c = local % col_folds_;  // N-fold, inner
+      st.r0 = r * ar, st.r_len = std::min(ar, gemm_.p - st.r0);
+      st.c0 = c * ac, st.c_len = std::min(ac, gemm_.n - st.c0);
+      if (input_resident_)
+        in_elems = first_step ? layer_->in.elements() : 0;
+      else
+        in_elems = c == 0 ? input_footprint_elems(0, gemm_.k, st.r0, st.r_len) : 0;
+      w_elems = weights_resident_ ? (r == 0 ? gemm_.k * st.c_len : 0) : gemm_.k * st.c_len;
+      add_read(a, BufferId::ifmap, t * st.r_len * act_bits_, ib.word_bits);
+      add_read(a, BufferId::weight, t * st.c_len * weight_bits_, wb.word_bits);
+      st.fill_cycles = 0;
+      st.stream_cycles = std::max(port_cycles(t, t * st.r_len * act_bits_, ib.read_bits_per_cycle()),
+                                  port_cycles(t, t * st.c_len * weight_bits_, wb.read_bits_per_cycle()));
+      // The finished outputs drain into the ofmap buffer and on to DRAM.
+      add_write(a, BufferId::ofmap, st.r_len * st.c_len * acc_bits_, ob.word_bits);
+      break;
+    }
+    case Dataflow::is: {
+      c = local / row_folds_;  // P-fold, outer
+      r = local % row_folds_;  // K-fold, inner
+      st.r0 = r * ar, st.r_len = std::min(ar, gemm_.k - st.r0);
+      st.c0 = c * ac, st.c_len = std::min(ac, gemm_.p - st.c0);
+      st.first_pass = r == 0;
+      st.last_pass = r + 1 == row_folds_;
+      in_elems = input_resident_ ? (first_step ? layer_->in.elements() : 0)
+                                 : input_footprint_elems(st.r0, st.r_len, st.c0, st.c_len);
+      w_elems = weights_resident_ ? (c == 0 ? st.r_len * gemm_.n : 0) : st.r_len * gemm_.n;
+      add_read(a, BufferId::ifmap, st.r_len * st.c_len * act_bits_, ib.word_bits);
+      add_read(a, BufferId::weight, t * st.r_len * weight_bits_, wb.word_bits);
+      add_write(a, BufferId::ofmap, t * st.c_len * acc_bits_, ob.word_bits);
+      if (!st.first_pass) add_read(a, BufferId::ofmap, t * st.c_len * acc_bits_, ob.word_bits);
+      st.fill_cycles =
+          port_cycles(ar, st.r_len * st.c_len * act_bits_, ib.read_bits_per_cycle());
+      st.stream_cycles = std::max({port_cycles(t, t * st.r_len * weight_bits_, wb.read_bits_per_cycle()),
+                                   port_cycles(t, t * st.c_len * acc_bits_, ob.write_bits_per_cycle()),
+                                   st.first_pass ? t
+                                                 : port_cycles(t, t * st.c_len * acc_bits_,
+                                                               ob.read_bits_per_cycle())});
+      a.register_write_bits += st.r_len * st.c_len * act_bits_;
+      break;
+    }
+  }
+  st.drain_cycles = (ar - 1) + (ac - 1);
+  const uint64_t macs = t * st.r_len * st.c_len;
+  a.multiplications[static_cast<int>(arch_->array.multiplier_format)] += macs;
+  // The accumulator starts at the bias (or the partial sum fed back), so one addition per MAC.
+  a.additions[static_cast<int>(arch_->array.adder_format)] += macs;
+  // Each MAC reads its two operand registers and the incoming partial sum; it writes the
+  // forwarded moving operand and the outgoing partial sum.
+  a.register_read_bits += macs * (act_bits_ + weight_bits_ + acc_bits_);
+  const uint32_t moving_bits = arch_->array.dataflow == Dataflow::is ? weight_bits_ : act_bits_;
+  a.register_write_bits += macs * (moving_bits + acc_bits_);
+  if (arch_->array.dataflow == Dataflow::os) a.register_write_bits += macs * weight_bits_;
+  // DRAM fills land in the buffers; final outputs leave through the ofmap buffer.
+  if (in_elems) add_write(a, BufferId::ifmap, in_elems * act_bits_, ib.word_bits);
+  if (w_elems) add_write(a, BufferId::weight, w_elems * weight_bits_, wb.word_bits);
+  st.dram_read_bytes = bytes_of(in_elems * act_bits_) + bytes_of(w_elems * weight_bits_);
+  if (st.last_pass) {
+    const uint64_t outs = arch_->array.dataflow == Dataflow::ws   ? t * st.c_len
+                          : arch_->array.dataflow == Dataflow::os ? st.r_len * st.c_len
+                                                                  : st.c_len * t;
+    add_read(a, BufferId::ofmap, outs * acc_bits_, ob.word_bits);
+    st.dram_write_bytes = bytes_of(outs * out_bits_final);
+  }
+  return st;
+}
+
+Step Schedule::vector_step() const {
+  Step st;
+  const Layer& l = *layer_;
+  const uint64_t out = l.out.elements();
+  ActionCounts& a = st.actions;
+  const int fmt = static_cast<int>(arch_->activation_format);
+  uint64_t in_elems = l.in.elements();
+  switch (l.type) {
+    case LayerType::relu: a.comparisons += out * (l.relu_cap > 0 ? 2 : 1); break;
+    case LayerType::maxpool: a.comparisons += out * (uint64_t{l.kh} * l.kw - 1); break;
+    case LayerType::avgpool:
+      a.additions[fmt] += out * (uint64_t{l.kh} * l.kw - 1);
+      a.multiplications[fmt] += out;  // × 1/window
+      break;
+    case LayerType::add:
+      a.additions[fmt] += out;
+      in_elems *= 2;
+      break;
+    case LayerType::batchnorm:
+      a.multiplications[fmt] += out;
+      a.additions[fmt] += out;
+      break;
+    default: break;
+  }
+  const uint64_t ops = a.comparisons + a.total_additions() + a.total_multiplications();
+  st.r_len = st.c_len = 1;
+  // The vector unit streams operands from DRAM through its lane registers.
+  st.stream_cycles = std::max<uint64_t>(1, ceil_div(ops, arch_->vector.lanes));
+  st.dram_read_bytes = bytes_of(in_elems * act_bits_);
+  st.dram_write_bytes = bytes_of(out * act_bits_);
+  a.register_read_bits += in_elems * act_bits_;
+  a.register_write_bits += out * act_bits_;
+  return st;
+}
+
+uint64_t Schedule::scalesim_cycles() const {
+  if (!on_array_) return 0;
+  const uint64_t ar = arch_->array.rows, ac = arch_->array.cols;
+  const uint64_t per_fold = arch_->array.dataflow == Dataflow::os ? ar + ac + stream_len_ - 2
+                                                                  : 2 * ar + ac + stream_len_ - 2;
+  return num_steps_ * per_fold - 1;
+}
+
+}  // namespace kq

@@ -1,0 +1,92 @@
+#pragma once
+#include <cstdint>
+
+#include "models/config/arch_config.hpp"
+#include "models/cost/action_counts.hpp"
+#include "models/workload/layer.hpp"
+
+namespace kq {
+
+/// One unit of work of a layer: a fold of the array (SCALE-Sim's unit: one array-sized tile of
+/// the stationary operand plane) with the DRAM traffic it needs first and produces after.
+struct Step {
+  uint32_t group = 0;
+  uint64_t r0 = 0, r_len = 0;  ///< slice of the operand plane's rows (Sr) this fold covers
+  uint64_t c0 = 0, c_len = 0;  ///< slice of its columns (Sc)
+  bool first_pass = true;      ///< first reduction fold of its outputs (no partial sum read)
+  bool last_pass = true;       ///< last reduction fold: outputs final, written to DRAM
+  uint64_t fill_cycles = 0;    ///< stationary operand enters the array
+  uint64_t stream_cycles = 0;  ///< streamed operand passes (stretched by buffer ports)
+  uint64_t drain_cycles = 0;   ///< operand skew and result drain: (rows−1) + (cols−1)
+  uint64_t dram_read_bytes = 0;   ///< fetched before the fold may start
+  uint64_t dram_write_bytes = 0;  ///< written after it ends
+  /// Arithmetic, buffer and register actions of the fold (no cycles, no DRAM bytes).
+  ActionCounts actions;
+  uint64_t compute_cycles() const { return fill_cycles + stream_cycles + drain_cycles; }
+  /// Same timing and actions (coordinates may differ): lets models skip identical runs.
+  bool same_cost(const Step& o) const {
+    return fill_cycles == o.fill_cycles && stream_cycles == o.stream_cycles &&
+           drain_cycles == o.drain_cycles && dram_read_bytes == o.dram_read_bytes &&
+           dram_write_bytes == o.dram_write_bytes && actions == o.actions;
+  }
+};
+
+/// Convolution geometry as the mapper sees it; fc is a 1×1 conv over a 1×1×(C·H·W) input.
+struct ConvGeometry {
+  uint64_t c_in = 0, h_in = 0, w_in = 0, c_out = 0, h_out = 0, w_out = 0;
+  uint32_t kh = 1, kw = 1, sh = 1, sw = 1, ph = 0, pw = 0, dh = 1, dw = 1, groups = 1;
+};
+ConvGeometry conv_geometry(const Layer& l);
+
+/// The tiling of one layer on one architecture, computed in this one place and consumed by
+/// both the SystemC model and the analytic model. Steps are generated on demand (a big layer
+/// has ~10^4 folds) in the order the controller runs them:
+///   ws: Sr = K, Sc = N, T = P; per group, N-folds outer, K-folds inner (partial sums stay in
+///       the ofmap buffer across the K-folds of one N-fold)
+///   os: Sr = P, Sc = N, T = K; per group, P-folds outer, N-folds inner (the input rows of a
+///       P-fold are fetched once for all its N-folds)
+///   is: Sr = K, Sc = P, T = N; per group, P-folds outer, K-folds inner
+/// Array layers read their input from DRAM once if the whole input fits one buffer tile
+/// ("resident"), else per fold the input rows/channels the fold touches. Weights likewise.
+/// Vector-unit layers are one step: read inputs, compute, write outputs.
+class Schedule {
+ public:
+  /// Throws InputError (naming the arch file and buffer) if one fold's operands do not fit
+  /// one tile of a buffer.
+  Schedule(const Layer& layer, const ArchConfig& arch);
+
+  uint64_t num_steps() const { return num_steps_; }
+  Step step(uint64_t s) const;
+  bool on_array() const { return on_array_; }
+  /// DRAM prefetch depth: 2 when ifmap and weight buffers are double-buffered.
+  uint32_t prefetch_depth() const { return prefetch_depth_; }
+  /// How many finished folds' outputs may wait for DRAM: 2 when the ofmap is double-buffered.
+  uint32_t output_depth() const { return output_depth_; }
+  bool input_resident() const { return input_resident_; }
+  bool weights_resident() const { return weights_resident_; }
+  const GemmDims& gemm() const { return gemm_; }
+  uint64_t row_folds() const { return row_folds_; }
+  uint64_t col_folds() const { return col_folds_; }
+  /// SCALE-Sim v2's compute cycles for this layer (ideal memory, unconstrained ports):
+  /// folds · per-fold − 1 (its total is the index of the last cycle).
+  uint64_t scalesim_cycles() const;
+
+ private:
+  Step array_step(uint64_t s) const;
+  Step vector_step() const;
+  uint64_t input_footprint_elems(uint64_t k0, uint64_t k_len, uint64_t p0, uint64_t p_len) const;
+  void check_capacity() const;
+
+  const Layer* layer_;
+  const ArchConfig* arch_;
+  ConvGeometry geo_;
+  GemmDims gemm_;
+  bool on_array_ = false;
+  uint64_t num_steps_ = 0;
+  uint64_t row_folds_ = 0, col_folds_ = 0, stream_len_ = 0;
+  uint32_t prefetch_depth_ = 1, output_depth_ = 1;
+  bool input_resident_ = false, weights_resident_ = false;
+  uint32_t act_bits_ = 0, weight_bits_ = 0, acc_bits_ = 0;
+};
+
+}  // namespace kq

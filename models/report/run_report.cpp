@@ -1,0 +1,217 @@
+#include "models/report/run_report.hpp"
+
+#include <fmt/format.h>
+
+#include <cmath>
+
+#include "models/common/file_hash.hpp"
+#include "models/cost/area_model.hpp"
+#include "models/cost/energy_model.hpp"
+
+namespace kq {
+namespace {
+
+using json = nlohmann::ordered_json;
+using ordered = nlohmann::ordered_json;
+
+ordered by_format(const std::array<uint64_t, kNumFormats>& v) {
+  ordered j = ordered::object();
+  for (NumFormat f : kAllFormats)
+    if (v[static_cast<int>(f)]) j[std::string(to_string(f))] = v[static_cast<int>(f)];
+  return j;
+}
+
+ordered unit_cycles(const UnitCycles& u) {
+  return ordered{{"busy", u.busy}, {"stall", u.stall}, {"idle", u.idle}};
+}
+
+ordered breakdown(const std::vector<CostItem>& items) {
+  ordered j = ordered::object();
+  for (const auto& c : items) j[c.component] = c.value;
+  return j;
+}
+
+/// JSON has no NaN or infinity: a non-finite figure is null (summary.md explains it).
+ordered number_or_null(double v) { return std::isfinite(v) ? ordered(v) : ordered(nullptr); }
+
+ordered counts_json(const ActionCounts& c, const ArchConfig& arch, const TechTable& tech,
+                    uint64_t macs) {
+  ordered j;
+  j["cycles"] = c.cycles;
+  j["latency_us"] = static_cast<double>(c.cycles) / arch.clock_mhz;
+  j["macs"] = macs;
+  j["multiplications"] = c.total_multiplications();
+  j["additions"] = c.total_additions();
+  j["comparisons"] = c.comparisons;
+  j["multiplications_by_format"] = by_format(c.multiplications);
+  j["additions_by_format"] = by_format(c.additions);
+  j["dram_bytes"] = c.dram_read_bytes + c.dram_write_bytes;
+  j["dram_read_bytes"] = c.dram_read_bytes;
+  j["dram_write_bytes"] = c.dram_write_bytes;
+  ordered bufs;
+  for (int b = 0; b < kNumBuffers; ++b) {
+    const auto& bc = c.buffers[b];
+    bufs[std::string(to_string(static_cast<BufferId>(b)))] =
+        ordered{{"read_words", bc.read_words}, {"write_words", bc.write_words},
+                {"read_bits", bc.read_bits}, {"write_bits", bc.write_bits}};
+  }
+  j["buffer_accesses"] = bufs;
+  j["register_read_bits"] = c.register_read_bits;
+  j["register_write_bits"] = c.register_write_bits;
+  j["unit_cycles"] = ordered{{"array", unit_cycles(c.array)},
+                             {"dram", unit_cycles(c.dram)},
+                             {"vector_unit", unit_cycles(c.vector)}};
+  const double pes = static_cast<double>(arch.array.rows) * arch.array.cols;
+  j["array_utilization"] = c.cycles ? static_cast<double>(macs) / (static_cast<double>(c.cycles) * pes) : 0.0;
+  const EnergyBreakdown e = compute_energy(c, arch, tech);
+  j["energy_pj"] = e.total_pj;
+  j["energy_dynamic_pj"] = e.dynamic_pj;
+  j["energy_leakage_pj"] = e.leakage_pj;
+  j["energy_breakdown_pj"] = breakdown(e.components);
+  return j;
+}
+
+std::string fmt_sqnr(const json& v) {
+  return v.is_null() ? std::string("exact") : fmt::format("{:.1f}", v.get<double>());
+}
+
+std::string si(double v) {
+  const char* suffix[] = {"", "k", "M", "G", "T", "P"};
+  int i = 0;
+  while (std::fabs(v) >= 1000.0 && i < 5) v /= 1000.0, ++i;
+  return fmt::format("{:.3g}{}", v, suffix[i]);
+}
+
+}  // namespace
+
+json report_to_json(const RunReport& r) {
+  const ArchConfig& arch = *r.arch;
+  const TechTable& tech = *r.tech;
+  ordered j;
+  j["schema_version"] = kReportSchemaVersion;
+  j["tool"] = ordered{{"name", "kqsim"}, {"version", KQSIM_VERSION}};
+  j["mode"] = r.mode;
+  j["seed"] = r.seed;
+  ordered inputs = ordered::array();
+  for (const auto& f : r.inputs)
+    inputs.push_back(ordered{{"role", f.role}, {"path", f.path}, {"fnv1a64", file_fnv1a64(f.path)}});
+  j["inputs"] = inputs;
+  j["design"] = ordered{{"name", arch.name},
+                        {"datapath", arch.datapath},
+                        {"clock_mhz", arch.clock_mhz},
+                        {"array_rows", arch.array.rows},
+                        {"array_cols", arch.array.cols},
+                        {"dataflow", std::string(to_string(arch.array.dataflow))},
+                        {"activation_format", std::string(to_string(arch.activation_format))},
+                        {"weight_format", std::string(to_string(arch.weight_format))},
+                        {"accumulator_format", std::string(to_string(arch.accumulator_format))},
+                        {"tech_node_nm", arch.tech_node_nm}};
+  j["workload"] = ordered{{"name", r.workload->name},
+                          {"layers", r.workload->layers.size()},
+                          {"macs", r.workload->total_macs()},
+                          {"params", r.workload->total_params()}};
+  const AreaBreakdown area = compute_area(arch, tech);
+  ordered area_j = ordered{{"area_um2", area.total_um2}, {"area_breakdown_um2", breakdown(area.components)}};
+
+  ordered totals = counts_json(r.cost.totals, arch, tech, r.workload->total_macs());
+  totals["area_um2"] = area_j["area_um2"];
+  totals["area_breakdown_um2"] = area_j["area_breakdown_um2"];
+  j["values_computed"] = !r.quality.empty();
+  if (!r.values_note.empty()) j["values_note"] = r.values_note;
+  j["totals"] = totals;
+  ordered layers = ordered::array();
+  for (size_t i = 0; i < r.cost.layers.size(); ++i) {
+    const LayerCost& lc = r.cost.layers[i];
+    ordered l;
+    l["name"] = lc.name;
+    l["type"] = lc.type;
+    l["folds"] = lc.steps;
+    l["scalesim_cycles"] = lc.scalesim_cycles;
+    ordered c = counts_json(lc.counts, arch, tech, lc.macs);
+    for (auto it = c.begin(); it != c.end(); ++it) l[it.key()] = it.value();
+    l["area_um2"] = area_j["area_um2"];
+    l["area_breakdown_um2"] = area_j["area_breakdown_um2"];
+    if (i < r.quality.size()) {
+      const LayerQuality& q = r.quality[i];
+      l["output_sqnr_db"] = number_or_null(q.output_sqnr_db);
+      l["reference_check"] = ordered{{"kind", q.check.kind},
+                                     {"compared", q.check.compared},
+                                     {"violations", q.check.violations},
+                                     {"max_abs_error", q.check.max_abs_error},
+                                     {"max_error_over_bound", number_or_null(q.check.max_error_over_bound)}};
+    }
+    layers.push_back(l);
+  }
+  j["layers"] = layers;
+  return j;
+}
+
+std::string report_layers_csv(const json& r) {
+  std::string out =
+      "layer,type,folds,cycles,latency_us,macs,multiplications,additions,dram_bytes,energy_pj,"
+      "array_utilization,output_sqnr_db\n";
+  for (const auto& l : r["layers"]) {
+    const json sq = l.contains("output_sqnr_db") ? l["output_sqnr_db"] : json();
+    out += fmt::format("{},{},{},{},{:.6f},{},{},{},{},{:.6g},{:.6f},{}\n",
+                       l["name"].get<std::string>(), l["type"].get<std::string>(),
+                       l["folds"].get<uint64_t>(), l["cycles"].get<uint64_t>(),
+                       l["latency_us"].get<double>(), l["macs"].get<uint64_t>(),
+                       l["multiplications"].get<uint64_t>(), l["additions"].get<uint64_t>(),
+                       l["dram_bytes"].get<uint64_t>(), l["energy_pj"].get<double>(),
+                       l["array_utilization"].get<double>(),
+                       sq.is_number() ? fmt::format("{:.3f}", sq.get<double>()) : std::string());
+  }
+  return out;
+}
+
+std::string report_console_table(const json& r) {
+  const json& t = r["totals"];
+  const json& d = r["design"];
+  std::string out = fmt::format("{} on {} ({}x{} {}, {}/{}→{}), mode {}\n",
+                                r["workload"]["name"].get<std::string>(), d["name"].get<std::string>(),
+                                d["array_rows"].get<int>(), d["array_cols"].get<int>(),
+                                d["dataflow"].get<std::string>(), d["activation_format"].get<std::string>(),
+                                d["weight_format"].get<std::string>(),
+                                d["accumulator_format"].get<std::string>(), r["mode"].get<std::string>());
+  out += fmt::format("  {:<22}{:>16}\n", "cycles", t["cycles"].get<uint64_t>());
+  out += fmt::format("  {:<22}{:>16.1f}\n", "latency (us)", t["latency_us"].get<double>());
+  out += fmt::format("  {:<22}{:>16}\n", "multiplications", t["multiplications"].get<uint64_t>());
+  out += fmt::format("  {:<22}{:>16}\n", "additions", t["additions"].get<uint64_t>());
+  out += fmt::format("  {:<22}{:>16}\n", "DRAM (bytes)", t["dram_bytes"].get<uint64_t>());
+  out += fmt::format("  {:<22}{:>16.4g}\n", "energy (uJ)", t["energy_pj"].get<double>() * 1e-6);
+  out += fmt::format("  {:<22}{:>16.4g}\n", "area (mm2)", t["area_um2"].get<double>() * 1e-6);
+  out += fmt::format("  {:<22}{:>16.3f}\n", "array utilization", t["array_utilization"].get<double>());
+  return out;
+}
+
+std::string report_summary_md(const json& r) {
+  const json& t = r["totals"];
+  std::string out = fmt::format("# kqsim report: {} on {}\n\n", r["workload"]["name"].get<std::string>(),
+                                r["design"]["name"].get<std::string>());
+  out += "```\n" + report_console_table(r) + "```\n\n";
+  out += "## Energy by component\n\n| component | energy (uJ) | share |\n|---|---:|---:|\n";
+  const double total = t["energy_pj"].get<double>();
+  for (auto it = t["energy_breakdown_pj"].begin(); it != t["energy_breakdown_pj"].end(); ++it)
+    out += fmt::format("| {} | {:.4g} | {:.1f}% |\n", it.key(), it.value().get<double>() * 1e-6,
+                       total > 0 ? 100.0 * it.value().get<double>() / total : 0.0);
+  out += "\n## Area by component\n\n| component | area (mm2) |\n|---|---:|\n";
+  for (auto it = t["area_breakdown_um2"].begin(); it != t["area_breakdown_um2"].end(); ++it)
+    out += fmt::format("| {} | {:.4g} |\n", it.key(), it.value().get<double>() * 1e-6);
+  out += "\n## Layers\n\n| layer | type | cycles | MACs | mults | adds | DRAM (bytes) | energy (uJ) | "
+         "util | SQNR (dB) |\n|---|---|---:|---:|---:|---:|---:|---:|---:|---:|\n";
+  for (const auto& l : r["layers"]) {
+    out += fmt::format("| {} | {} | {} | {} | {} | {} | {} | {:.4g} | {:.3f} | {} |\n",
+                       l["name"].get<std::string>(), l["type"].get<std::string>(),
+                       l["cycles"].get<uint64_t>(), si(static_cast<double>(l["macs"].get<uint64_t>())),
+                       si(static_cast<double>(l["multiplications"].get<uint64_t>())),
+                       si(static_cast<double>(l["additions"].get<uint64_t>())),
+                       si(static_cast<double>(l["dram_bytes"].get<uint64_t>())),
+                       l["energy_pj"].get<double>() * 1e-6, l["array_utilization"].get<double>(),
+                       l.contains("output_sqnr_db") ? fmt_sqnr(l["output_sqnr_db"]) : std::string("-"));
+  }
+  out += "\nSQNR: the layer's output on this design against the fp32 golden network (double "
+         "precision) on the same input and weights; \"exact\" means no difference.\n";
+  return out;
+}
+
+}  // namespace kq

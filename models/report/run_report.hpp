@@ -1,0 +1,44 @@
+#pragma once
+#include <cstdint>
+#include <nlohmann/json.hpp>
+#include <string>
+#include <vector>
+
+#include "models/config/arch_config.hpp"
+#include "models/config/tech_table.hpp"
+#include "models/cost/layer_result.hpp"
+#include "models/quant/quality.hpp"
+#include "models/workload/workload.hpp"
+
+namespace kq {
+
+inline constexpr int kReportSchemaVersion = 1;
+
+/// A file the run read, recorded with its hash so a report names its exact inputs.
+struct InputFile {
+  std::string role;  ///< "arch", "workload", "tech", "weights", "input"
+  std::string path;
+};
+
+/// Everything a report states about one run of one design.
+struct RunReport {
+  std::string mode;  ///< cycle | fast | analytic
+  uint64_t seed = 0;
+  std::vector<InputFile> inputs;
+  const Workload* workload = nullptr;
+  const ArchConfig* arch = nullptr;
+  const TechTable* tech = nullptr;
+  NetworkCost cost;
+  std::vector<LayerQuality> quality;  ///< per layer; empty when values were not computed
+  std::string values_note;            ///< why values were not computed, if so
+};
+
+/// report.json (schema in docs/REPORTS.md). Every figure carries its unit in its key.
+/// Deterministic: the same inputs give the same bytes (no timestamps, no wall-clock times).
+nlohmann::ordered_json report_to_json(const RunReport& r);
+/// layers.csv, summary.md and the console table, all derived from report.json.
+std::string report_layers_csv(const nlohmann::ordered_json& report);
+std::string report_summary_md(const nlohmann::ordered_json& report);
+std::string report_console_table(const nlohmann::ordered_json& report);
+
+}  // namespace kq

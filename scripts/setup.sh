@@ -1,0 +1,26 @@
+#!/usr/bin/env bash
+# Installs the Debian packages kqsim needs (only those missing) and builds into build/.
+# Usage: scripts/setup.sh [--sanitize]
+set -euo pipefail
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+packages=(build-essential cmake pkg-config libsystemc-dev libboost-program-options-dev
+          nlohmann-json3-dev libfmt-dev catch2 zlib1g-dev python3 python3-matplotlib)
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "setup: installing ${missing[*]}"
+  sudo_cmd=""
+  [ "$(id -u)" -ne 0 ] && sudo_cmd="sudo"
+  $sudo_cmd apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo_cmd apt-get install -y -qq "${missing[@]}" >/dev/null
+fi
+build_dir="$root/build"
+cmake_args=(-DCMAKE_BUILD_TYPE=Release)
+if [ "${1:-}" = "--sanitize" ]; then
+  build_dir="$root/build-sanitize"
+  cmake_args=(-DCMAKE_BUILD_TYPE=RelWithDebInfo -DKQSIM_SANITIZE=ON)
+fi
+cmake -S "$root" -B "$build_dir" "${cmake_args[@]}" >/dev/null
+cmake --build "$build_dir" -j "$(nproc)"

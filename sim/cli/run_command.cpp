@@ -1,0 +1,136 @@
+#include "sim/cli/run_command.hpp"
+
+#include <fmt/format.h>
+
+#include <boost/program_options.hpp>
+#include <cstdio>
+#include <iostream>
+
+#include "models/common/input_error.hpp"
+#include "models/config/arch_config.hpp"
+#include "models/config/tech_table.hpp"
+#include "models/cost/analytic_model.hpp"
+#include "models/mapping/schedule.hpp"
+#include "models/report/output_dir.hpp"
+#include "models/report/run_report.hpp"
+#include "models/workload/network_params.hpp"
+#include "models/workload/scalesim_csv.hpp"
+#include "sim/cli/progress.hpp"
+#include "sim/modules/accelerator.hpp"
+
+namespace kq {
+namespace {
+
+namespace po = boost::program_options;
+
+bool ends_with(const std::string& s, const std::string& suffix) {
+  return s.size() >= suffix.size() && s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
+}
+
+/// A workload runs functionally only if it is one connected network: imported SCALE-Sim
+/// layer lists read independent inputs of their own shapes.
+bool is_connected_network(const Workload& w) {
+  for (const Layer& l : w.layers)
+    for (int src : l.inputs)
+      if (src < 0 && l.in != w.input) return false;
+  return true;
+}
+
+}  // namespace
+
+int run_command(int argc, char* argv[]) {
+  po::options_description opts("kqsim run options");
+  std::string arch_path, workload_path, out_dir, mode_name, weights_path, input_path, vcd_path;
+  uint64_t seed = 1;
+  opts.add_options()("help,h", "show this help")(
+      "arch", po::value(&arch_path)->required(), "architecture config (arch_configs/*.json)")(
+      "workload", po::value(&workload_path)->required(),
+      "workload (workloads/*.json, or a SCALE-Sim topology .csv)")(
+      "out", po::value(&out_dir)->default_value("reports/run"), "output directory (replaced)")(
+      "mode", po::value(&mode_name)->default_value("fast"),
+      "cycle (every clock edge) | fast (event to event, same results) | analytic (closed form, "
+      "no values)")("weights", po::value(&weights_path),
+                    ".npz of \"<layer>.weight\"/\"<layer>.bias\" arrays (others stay synthetic)")(
+      "input", po::value(&input_path), "input tensor .npy, [C,H,W] or [1,C,H,W]")(
+      "seed", po::value(&seed)->default_value(1), "seed of the synthetic weights and input")(
+      "vcd", po::value(&vcd_path), "write a waveform of handshakes and busy signals (cycle/fast)")(
+      "no-check", "skip the comparison with the golden reference")(
+      "quiet,q", "print nothing on success");
+  po::variables_map vm;
+  try {
+    po::store(po::command_line_parser(argc, argv).options(opts).run(), vm);
+    if (vm.count("help")) {
+      std::cout << "usage: kqsim run --arch A.json --workload W.json [options]\n\n" << opts;
+      return 0;
+    }
+    po::notify(vm);
+  } catch (const po::error& e) {
+    std::fprintf(stderr, "kqsim run: %s (see kqsim run --help)\n", e.what());
+    return 2;
+  }
+  if (mode_name != "cycle" && mode_name != "fast" && mode_name != "analytic") {
+    std::fprintf(stderr, "kqsim run: --mode: expected cycle, fast or analytic, got \"%s\"\n",
+                 mode_name.c_str());
+    return 2;
+  }
+  try {
+    const ArchConfig arch = load_arch_config(arch_path);
+    const TechTable tech = load_tech_table(arch.tech_file, arch.tech_node_nm);
+    const Workload w = ends_with(workload_path, ".csv") ? load_scalesim_csv(workload_path)
+                                                        : load_workload(workload_path);
+    // Check every layer maps onto the buffers before any simulation starts.
+    for (const Layer& l : w.layers) Schedule(l, arch);
+
+    RunReport rep;
+    rep.mode = mode_name;
+    rep.seed = seed;
+    rep.workload = &w;
+    rep.arch = &arch;
+    rep.tech = &tech;
+    rep.inputs = {{"arch", arch_path}, {"tech", arch.tech_file}, {"workload", workload_path}};
+    if (!weights_path.empty()) rep.inputs.push_back({"weights", weights_path});
+    if (!input_path.empty()) rep.inputs.push_back({"input", input_path});
+
+    const bool connected = is_connected_network(w);
+    if (!connected && (!weights_path.empty() || !input_path.empty()))
+      throw InputError(workload_path, "",
+                       "--weights/--input need a connected network; this topology is a list of "
+                       "independent layers (timing and counts only)");
+    NetworkParams params;
+    if (mode_name != "analytic" && connected) {
+      params = synthetic_params(w, seed);
+      load_params(w, weights_path, input_path, params);
+    } else if (!weights_path.empty() || !input_path.empty()) {
+      params = synthetic_params(w, seed);  // still validate the files in analytic mode
+      load_params(w, weights_path, input_path, params);
+    }
+
+    if (mode_name == "analytic") {
+      rep.cost = analytic_network(w, arch);
+      rep.values_note = "analytic mode computes counts and cycles only";
+    } else {
+      SimOptions so;
+      so.mode = mode_name == "cycle" ? SimMode::cycle : SimMode::fast;
+      so.values = connected;
+      so.check_reference = !vm.count("no-check");
+      so.vcd_path = vcd_path;
+      ProgressBar bar("layers");
+      so.on_layer_done = [&bar](size_t done, size_t total) { bar.update(done, total); };
+      SimResult sr = simulate(w, arch, connected ? &params : nullptr, so);
+      rep.cost = std::move(sr.cost);
+      rep.quality = std::move(sr.quality);
+      if (!connected) rep.values_note = "independent layers (SCALE-Sim topology): no values";
+    }
+    const auto json = report_to_json(rep);
+    write_output_dir(out_dir, {{"report.json", json.dump(2) + "\n"},
+                               {"layers.csv", report_layers_csv(json)},
+                               {"summary.md", report_summary_md(json)}});
+    if (!vm.count("quiet")) std::cout << report_console_table(json) << "report: " << out_dir << "/report.json\n";
+    return 0;
+  } catch (const InputError& e) {
+    std::fprintf(stderr, "error: %s\n", e.what());
+    return 2;
+  }
+}
+
+}  // namespace kq

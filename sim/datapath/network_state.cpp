@@ -1,0 +1,261 @@
+#include "sim/datapath/network_state.hpp"
+
+#include <algorithm>
+#include <cmath>
+
+#include "models/common/float_formats.hpp"
+#include "models/quant/reference.hpp"
+#include "models/quant/uniform_quantizer.hpp"
+#include "sim/datapath/vector_ops.hpp"
+
+namespace kq {
+namespace {
+
+std::vector<double> to_double(const std::vector<float>& v) { return {v.begin(), v.end()}; }
+
+/// Higham's γ_n = n·u / (1 − n·u): the relative error bound of n rounded operations.
+double gamma_n(double n, double u) { return n * u / (1.0 - n * u); }
+
+std::vector<float> rounded(const std::vector<float>& v, NumFormat f) {
+  std::vector<float> out(v.size());
+  for (size_t i = 0; i < v.size(); ++i) out[i] = round_to(f, v[i]);
+  return out;
+}
+
+}  // namespace
+
+NetworkState::NetworkState(const Workload& w, const ArchConfig& arch, const NetworkParams& params,
+                           bool check_reference)
+    : w_(&w), arch_(&arch), params_(&params), check_(check_reference),
+      integer_(!is_float(arch.activation_format)) {
+  outputs_.resize(w.layers.size());
+  output_scales_.assign(w.layers.size(), 1.0);
+  golden_.resize(w.layers.size());
+  quality_.resize(w.layers.size());
+  golden_input_ = to_double(params.input.data);
+  if (integer_) {
+    const QuantizedTensor q = quantize_per_tensor(params.input.data, width_bits(arch.activation_format));
+    input_scale_ = q.scales[0];
+    input_.resize(q.codes.size());
+    for (size_t i = 0; i < q.codes.size(); ++i) input_[i] = static_cast<float>(q.codes[i] * input_scale_);
+  } else {
+    input_ = rounded(params.input.data, arch.activation_format);
+  }
+}
+
+const std::vector<float>& NetworkState::input_of(size_t li, size_t which) const {
+  const int src = w_->layers[li].inputs.at(which);
+  return src < 0 ? input_ : outputs_[static_cast<size_t>(src)];
+}
+
+double NetworkState::input_scale_of(size_t li, size_t which) const {
+  const int src = w_->layers[li].inputs.at(which);
+  return src < 0 ? input_scale_ : output_scales_[static_cast<size_t>(src)];
+}
+
+void NetworkState::golden_layer(size_t li) {
+  const Layer& l = w_->layers[li];
+  std::vector<const std::vector<double>*> ins;
+  for (int src : l.inputs) ins.push_back(src < 0 ? &golden_input_ : &golden_[static_cast<size_t>(src)]);
+  golden_[li] = reference_layer(l, ins, to_double(params_->layers[li].weight.data),
+                                to_double(params_->layers[li].bias.data));
+  quality_[li].output_sqnr_db = sqnr_db(golden_[li], to_double(outputs_[li]));
+}
+
+void NetworkState::store_output(size_t li, std::vector<float> values) {
+  if (integer_) {
+    // Requantize per tensor, calibrated on this output (what an int8 design writes to DRAM).
+    const QuantizedTensor q = quantize_per_tensor(values, width_bits(arch_->activation_format));
+    output_scales_[li] = q.scales[0];
+    for (size_t i = 0; i < values.size(); ++i) values[i] = static_cast<float>(q.codes[i] * q.scales[0]);
+  } else {
+    for (float& v : values) v = round_to(arch_->activation_format, v);
+  }
+  outputs_[li] = std::move(values);
+  golden_layer(li);
+}
+
+ArrayOperands& NetworkState::begin_array_layer(size_t li) {
+  const Layer& l = w_->layers[li];
+  const GemmDims g = l.gemm();
+  ArrayOperands& o = ops_;
+  o = ArrayOperands{};
+  o.integer = integer_;
+  o.mult_format = arch_->array.multiplier_format;
+  o.acc_format = arch_->accumulator_format;
+  o.groups = l.type == LayerType::fc ? 1 : l.groups;
+  o.p = g.p, o.k = g.k, o.n = g.n;
+  const std::vector<float>& x = input_of(li, 0);
+  const LayerParams& lp = params_->layers[li];
+  const uint64_t cg = l.type == LayerType::fc ? l.in.elements() : l.in.c / l.groups;
+  const uint64_t kh = l.type == LayerType::fc ? 1 : l.kh, kw = l.type == LayerType::fc ? 1 : l.kw;
+  const uint64_t h_in = l.type == LayerType::fc ? 1 : l.in.h, w_in = l.type == LayerType::fc ? 1 : l.in.w;
+  const uint64_t w_out = l.type == LayerType::fc ? 1 : l.out.w;
+
+  // Weights: integer designs quantize per output channel.
+  std::vector<float> wvals = lp.weight.data;
+  std::vector<int32_t> wcodes;
+  if (integer_) {
+    const QuantizedTensor q = quantize_per_channel(wvals, l.out.c, width_bits(arch_->weight_format));
+    weight_scales_ = q.scales;
+    wcodes = q.codes;
+  } else {
+    wvals = rounded(wvals, arch_->weight_format);
+  }
+  const double sx = input_scale_of(li, 0);
+  act_scale_ = sx;
+
+  // im2col: x[g][p][k] with k = c·kh·kw + ky·kw + kx (the [N, C, kh, kw] weight order).
+  const size_t xsize = o.groups * o.p * o.k;
+  if (integer_) o.xi.assign(xsize, 0); else o.xf.assign(xsize, 0.0f);
+  for (uint64_t gi = 0; gi < o.groups; ++gi)
+    for (uint64_t p = 0; p < o.p; ++p) {
+      const uint64_t oy = p / w_out, ox = p % w_out;
+      for (uint64_t c = 0; c < cg; ++c)
+        for (uint64_t ky = 0; ky < kh; ++ky) {
+          const int64_t iy = static_cast<int64_t>(oy * l.sh + ky * l.dh) - (l.type == LayerType::fc ? 0 : l.ph);
+          for (uint64_t kx = 0; kx < kw; ++kx) {
+            const int64_t ix = static_cast<int64_t>(ox * l.sw + kx * l.dw) - (l.type == LayerType::fc ? 0 : l.pw);
+            if (iy < 0 || ix < 0 || iy >= static_cast<int64_t>(h_in) || ix >= static_cast<int64_t>(w_in)) continue;
+            const float v = x[((gi * cg + c) * h_in + iy) * w_in + ix];
+            const size_t dst = (gi * o.p + p) * o.k + (c * kh + ky) * kw + kx;
+            if (integer_) o.xi[dst] = static_cast<int32_t>(std::lround(v / sx));
+            else o.xf[dst] = v;
+          }
+        }
+    }
+  // Weights as [g][k][n]; the bias initialises the accumulators.
+  const size_t wsize = o.groups * o.k * o.n;
+  if (integer_) o.wi.assign(wsize, 0); else o.wf.assign(wsize, 0.0f);
+  for (uint64_t gi = 0; gi < o.groups; ++gi)
+    for (uint64_t n = 0; n < o.n; ++n)
+      for (uint64_t k = 0; k < o.k; ++k) {
+        const size_t src = (gi * o.n + n) * o.k + k;
+        const size_t dst = (gi * o.k + k) * o.n + n;
+        if (integer_) o.wi[dst] = wcodes[src]; else o.wf[dst] = wvals[src];
+      }
+  const size_t asize = o.groups * o.p * o.n;
+  std::vector<int64_t> bias_codes;
+  if (integer_) {
+    o.acci.assign(asize, 0);
+    if (!lp.bias.data.empty()) bias_codes = quantize_bias(lp.bias.data, sx, weight_scales_);
+  } else {
+    o.accf.assign(asize, 0.0f);
+  }
+  if (!lp.bias.data.empty())
+    for (uint64_t gi = 0; gi < o.groups; ++gi)
+      for (uint64_t p = 0; p < o.p; ++p)
+        for (uint64_t n = 0; n < o.n; ++n) {
+          const size_t dst = (gi * o.p + p) * o.n + n;
+          if (integer_) o.acci[dst] = static_cast<int32_t>(bias_codes[gi * o.n + n]);
+          else o.accf[dst] = round_to(o.acc_format, lp.bias.data[gi * o.n + n]);
+        }
+  return o;
+}
+
+void NetworkState::finish_array_layer(size_t li) {
+  const Layer& l = w_->layers[li];
+  const ArrayOperands& o = ops_;
+  // Accumulators [g][p][n] → output [channel][p].
+  std::vector<float> y(l.out.elements());
+  std::vector<double> acc_values(l.out.elements());
+  for (uint64_t gi = 0; gi < o.groups; ++gi)
+    for (uint64_t p = 0; p < o.p; ++p)
+      for (uint64_t n = 0; n < o.n; ++n) {
+        const size_t src = (gi * o.p + p) * o.n + n;
+        const uint64_t ch = gi * o.n + n;
+        const size_t dst = ch * o.p + p;
+        acc_values[dst] = integer_ ? static_cast<double>(o.acci[src]) : static_cast<double>(o.accf[src]);
+        // Integer designs dequantize at the output stage: acc · s_x · s_w[n].
+        y[dst] = integer_ ? static_cast<float>(o.acci[src] * act_scale_ * weight_scales_[ch]) : o.accf[src];
+      }
+  if (check_) {
+    ReferenceCheck& c = quality_[li].check;
+    const LayerParams& lp = params_->layers[li];
+    c.compared = acc_values.size();
+    if (integer_) {
+      // Exact integer reference on the same codes.
+      std::vector<int32_t> x(input_of(li, 0).size()), wc(lp.weight.data.size());
+      const std::vector<float>& xin = input_of(li, 0);
+      for (size_t i = 0; i < xin.size(); ++i) x[i] = static_cast<int32_t>(std::lround(xin[i] / act_scale_));
+      const QuantizedTensor q = quantize_per_channel(lp.weight.data, l.out.c, width_bits(arch_->weight_format));
+      std::vector<int64_t> b;
+      if (!lp.bias.data.empty()) b = quantize_bias(lp.bias.data, act_scale_, q.scales);
+      const std::vector<int64_t> ref = reference_conv_integer(l, x, q.codes, b);
+      c.kind = "exact";
+      for (size_t i = 0; i < ref.size(); ++i) {
+        const double err = std::fabs(static_cast<double>(ref[i]) - acc_values[i]);
+        if (err != 0) ++c.violations;
+        c.max_abs_error = std::max(c.max_abs_error, err);
+      }
+    } else {
+      std::vector<double> wd = to_double(rounded(lp.weight.data, arch_->weight_format));
+      std::vector<double> bd = to_double(rounded(lp.bias.data, o.acc_format));
+      const std::vector<double> xd = to_double(input_of(li, 0));
+      const std::vector<double> ref = reference_layer(l, {&xd}, wd, bd);
+      const std::vector<double> mag = reference_conv_abs_sum(l, xd, wd, bd);
+      // Each output is bias + K rounded products + K rounded sums: |err| ≤ (u_mul·(1+γ) +
+      // γ_K(u_acc))·(|b| + Σ|x·w|), with a 1e-12 relative allowance for the double reference.
+      const double u_mul = o.mult_format == NumFormat::fp32 ? std::ldexp(1.0, -24) : unit_roundoff(o.mult_format);
+      const double u_acc = unit_roundoff(o.acc_format);
+      const double g = gamma_n(static_cast<double>(o.k), u_acc);
+      const double rel = u_mul * (1 + g) + g + 1e-12;
+      c.kind = "bound";
+      for (size_t i = 0; i < ref.size(); ++i) {
+        const double err = std::fabs(ref[i] - acc_values[i]);
+        const double bound = rel * mag[i];
+        c.max_abs_error = std::max(c.max_abs_error, err);
+        if (err > bound) ++c.violations;
+        if (bound > 0) c.max_error_over_bound = std::max(c.max_error_over_bound, err / bound);
+        else if (err > 0) c.max_error_over_bound = std::numeric_limits<double>::infinity();
+      }
+    }
+  }
+  store_output(li, std::move(y));
+}
+
+void NetworkState::run_vector_layer(size_t li) {
+  const Layer& l = w_->layers[li];
+  const LayerParams& lp = params_->layers[li];
+  std::vector<const std::vector<float>*> ins;
+  for (size_t i = 0; i < l.inputs.size(); ++i) ins.push_back(&input_of(li, i));
+  // Integer designs run the vector unit in fp32 on dequantized values and requantize after.
+  const NumFormat fmt = integer_ ? NumFormat::fp32 : arch_->activation_format;
+  const std::vector<float> wv = rounded(lp.weight.data, fmt), bv = rounded(lp.bias.data, fmt);
+  std::vector<float> y = vector_layer(l, ins, wv, bv, fmt);
+  if (check_) {
+    ReferenceCheck& c = quality_[li].check;
+    std::vector<std::vector<double>> xd;
+    for (const auto* v : ins) xd.push_back(to_double(*v));
+    std::vector<const std::vector<double>*> xp;
+    for (const auto& v : xd) xp.push_back(&v);
+    const std::vector<double> ref = reference_layer(l, xp, to_double(wv), to_double(bv));
+    // The magnitude each output's rounding error scales with.
+    std::vector<const std::vector<double>*> abs_in;
+    std::vector<std::vector<double>> abs_x;
+    for (const auto& v : xd) {
+      std::vector<double> a(v.size());
+      for (size_t i = 0; i < v.size(); ++i) a[i] = std::fabs(v[i]);
+      abs_x.push_back(std::move(a));
+    }
+    for (const auto& v : abs_x) abs_in.push_back(&v);
+    std::vector<double> aw(wv.size()), ab(bv.size());
+    for (size_t i = 0; i < wv.size(); ++i) aw[i] = std::fabs(wv[i]);
+    for (size_t i = 0; i < bv.size(); ++i) ab[i] = std::fabs(bv[i]);
+    const std::vector<double> mag = reference_layer(l, abs_in, aw, ab);
+    const unsigned ops = vector_ops_per_output(l);
+    const double rel = ops ? gamma_n(ops + 1.0, unit_roundoff(fmt)) + 1e-12 : 0.0;
+    c.kind = ops ? "bound" : "exact";
+    c.compared = ref.size();
+    for (size_t i = 0; i < ref.size(); ++i) {
+      const double err = std::fabs(ref[i] - static_cast<double>(y[i]));
+      const double bound = rel * mag[i];
+      c.max_abs_error = std::max(c.max_abs_error, err);
+      if (err > bound) ++c.violations;
+      if (bound > 0) c.max_error_over_bound = std::max(c.max_error_over_bound, err / bound);
+    }
+  }
+  store_output(li, std::move(y));
+}
+
+}  // namespace kq

@@ -1,0 +1,88 @@
+#include "sim/modules/accelerator.hpp"
+
+#include <systemc>
+
+#include <memory>
+
+#include "sim/modules/controller.hpp"
+#include "sim/modules/dram.hpp"
+#include "sim/modules/mac_array.hpp"
+#include "sim/modules/timed_unit.hpp"
+
+namespace kq {
+namespace {
+
+/// The top level: DRAM, MAC array, vector unit and controller on one clock. Buffers are
+/// passive SRAM macros whose capacity the schedule checks and whose reads and writes the
+/// units count as they stream through them.
+struct Accelerator : sc_core::sc_module {
+  Accelerator(sc_core::sc_module_name name, const Workload& w, const ArchConfig& arch,
+              SimMode mode, NetworkState* state)
+      : sc_module(name),
+        dram("dram", arch.dram, mode),
+        array("mac_array", mode, arch.array.dataflow),
+        vector("vector_unit", mode, &ActionCounts::vector),
+        controller("controller", w, arch, mode, dram, array, vector, state) {
+    // Fast mode has no clock at all: nothing ticks, time jumps from event to event.
+    sc_core::sc_signal_in_if<bool>* c = &no_clock;
+    if (mode == SimMode::cycle) {
+      clock = std::make_unique<sc_core::sc_clock>("clk", kCyclePeriod, 0.5, sc_core::SC_ZERO_TIME, false);
+      c = clock.get();
+    }
+    dram.clk(*c);
+    array.clk(*c);
+    vector.clk(*c);
+    controller.clk(*c);
+  }
+  std::unique_ptr<sc_core::sc_clock> clock;
+  sc_core::sc_signal<bool> no_clock{"no_clock"};
+  Dram dram;
+  MacArray array;
+  TimedUnit vector;
+  Controller controller;
+};
+
+}  // namespace
+
+SimResult simulate(const Workload& w, const ArchConfig& arch, const NetworkParams* params,
+                   const SimOptions& options) {
+  // SystemC reports (e.g. the sc_stop info) are not the user's business.
+  sc_core::sc_report_handler::set_actions(sc_core::SC_INFO, sc_core::SC_DO_NOTHING);
+  sc_core::sc_report_handler::set_actions(sc_core::SC_WARNING, sc_core::SC_DO_NOTHING);
+  std::unique_ptr<NetworkState> state;
+  if (options.values && params)
+    state = std::make_unique<NetworkState>(w, arch, *params, options.check_reference);
+  auto top = std::make_unique<Accelerator>("accelerator", w, arch, options.mode, state.get());
+  top->controller.on_layer_done = options.on_layer_done;
+
+  sc_core::sc_trace_file* tf = nullptr;
+  Handshakes handshakes;
+  sc_core::sc_signal<bool> array_busy("array_busy"), dram_busy("dram_busy"), vector_busy("vector_busy");
+  if (!options.vcd_path.empty()) {
+    std::string base = options.vcd_path;
+    if (base.size() > 4 && base.substr(base.size() - 4) == ".vcd") base.resize(base.size() - 4);
+    tf = sc_core::sc_create_vcd_trace_file(base.c_str());
+    tf->set_time_unit(1, sc_core::SC_PS);
+    if (top->clock) sc_core::sc_trace(tf, *top->clock, "clk");
+    sc_core::sc_trace(tf, handshakes.layer, "layer");
+    sc_core::sc_trace(tf, handshakes.fold, "fold");
+    sc_core::sc_trace(tf, handshakes.load_issue, "load_issue");
+    sc_core::sc_trace(tf, handshakes.compute_start, "compute_start");
+    sc_core::sc_trace(tf, handshakes.store_issue, "store_issue");
+    sc_core::sc_trace(tf, array_busy, "array_busy");
+    sc_core::sc_trace(tf, dram_busy, "dram_busy");
+    sc_core::sc_trace(tf, vector_busy, "vector_busy");
+    top->controller.trace = &handshakes;
+    top->array.busy_trace = &array_busy;
+    top->dram.busy_trace = &dram_busy;
+    top->vector.busy_trace = &vector_busy;
+  }
+  sc_core::sc_start();
+  if (tf) sc_core::sc_close_vcd_trace_file(tf);
+  SimResult r;
+  r.cost = top->controller.result();
+  if (state) r.quality = state->quality();
+  return r;
+}
+
+}  // namespace kq

@@ -1,0 +1,36 @@
+#pragma once
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "models/config/arch_config.hpp"
+#include "models/cost/layer_result.hpp"
+#include "models/workload/network_params.hpp"
+#include "models/workload/workload.hpp"
+#include "sim/datapath/network_state.hpp"
+#include "sim/modules/sim_clock.hpp"
+
+namespace kq {
+
+struct SimOptions {
+  SimMode mode = SimMode::fast;
+  /// Compute real output values (needs params); otherwise timing and counts only.
+  bool values = true;
+  /// Compare every layer's values with the golden reference.
+  bool check_reference = true;
+  std::string vcd_path;  ///< waveform of handshakes and busy signals ("" = none)
+  std::function<void(size_t, size_t)> on_layer_done;
+};
+
+struct SimResult {
+  NetworkCost cost;
+  std::vector<LayerQuality> quality;  ///< empty without values
+};
+
+/// Elaborates the accelerator for `arch`, runs the whole network through it in one
+/// simulation and returns the per-layer counts. SystemC elaborates once per process, so
+/// call this at most once per process.
+SimResult simulate(const Workload& w, const ArchConfig& arch, const NetworkParams* params,
+                   const SimOptions& options);
+
+}  // namespace kq

@@ -1,0 +1,131 @@
+#include "sim/modules/controller.hpp"
+
+namespace kq {
+
+Controller::Controller(sc_core::sc_module_name name, const Workload& w, const ArchConfig& arch,
+                       SimMode mode, Dram& dram, MacArray& array, TimedUnit& vector,
+                       NetworkState* state)
+    : sc_module(name), clk("clk"), w_(w), arch_(arch), mode_(mode), dram_(dram), array_(array),
+      vector_(vector), state_(state) {
+  SC_METHOD(evaluate);
+  if (mode_ == SimMode::cycle) {
+    sensitive << clk.neg();
+    dont_initialize();
+  } else {
+    sensitive << dram_.completed << array_.finished << vector_.finished;
+  }
+}
+
+void Controller::issue_load(uint64_t s) {
+  ahead_[s % kRing] = schedule_->step(s);
+  load_ticket_[s % kRing] = dram_.request(ahead_[s % kRing].dram_read_bytes, false);
+  if (trace) trace->load_issue.write(!trace->load_issue.read());
+}
+
+void Controller::start_layer(uint64_t now) {
+  const Layer& l = w_.layers[layer_];
+  schedule_ = std::make_unique<Schedule>(l, arch_);
+  steps_ = schedule_->num_steps();
+  next_ = 0;
+  busy_ = 0;
+  layer_start_ = compute_end_ = now;
+  computing_ = false;
+  if (state_ && schedule_->on_array()) array_.bind_layer(&state_->begin_array_layer(layer_));
+  for (uint64_t s = 0; s < std::min<uint64_t>(schedule_->prefetch_depth(), steps_); ++s) issue_load(s);
+  unit().set_pending(true);
+  layer_active_ = true;
+  if (trace) trace->layer.write(static_cast<uint32_t>(layer_));
+}
+
+void Controller::end_layer(uint64_t now) {
+  const Layer& l = w_.layers[layer_];
+  LayerCost lc;
+  lc.name = l.name;
+  lc.type = std::string(to_string(l.type));
+  lc.steps = steps_;
+  lc.macs = l.macs();
+  lc.scalesim_cycles = schedule_->scalesim_cycles();
+  const uint64_t cycles = now - layer_start_;
+  if (mode_ == SimMode::fast) {
+    // Fast mode booked busy cycles when jobs started; the rest of the layer follows from
+    // the timestamps.
+    UnitCycles& u = (schedule_->on_array() ? array_.counts.array : vector_.counts.vector);
+    u.stall += (compute_end_ - layer_start_) - busy_;
+    u.idle += now - compute_end_;
+    (schedule_->on_array() ? vector_.counts.vector : array_.counts.array).idle += cycles;
+    dram_.counts.dram.idle += cycles - dram_.counts.dram.busy;
+  }
+  lc.counts += dram_.counts;
+  lc.counts += array_.counts;
+  lc.counts += vector_.counts;
+  lc.counts.cycles = cycles;
+  dram_.counts = ActionCounts{};
+  array_.counts = ActionCounts{};
+  vector_.counts = ActionCounts{};
+  if (state_ && schedule_->on_array()) {
+    state_->finish_array_layer(layer_);
+    array_.bind_layer(nullptr);
+  }
+  result_.totals += lc.counts;
+  result_.layers.push_back(std::move(lc));
+  layer_active_ = false;
+  ++layer_;
+  if (on_layer_done) on_layer_done(layer_, w_.layers.size());
+}
+
+void Controller::evaluate() {
+  if (finished_) return;
+  const uint64_t now = now_cycle();
+  for (;;) {
+    if (!layer_active_) {
+      if (layer_ == w_.layers.size()) {
+        finished_ = true;
+        sc_core::sc_stop();
+        return;
+      }
+      start_layer(now);
+    }
+    bool progress = false;
+    TimedUnit& u = unit();
+    if (computing_ && u.done()) {
+      const uint64_t s = next_;
+      const Step& st = ahead_[s % kRing];
+      if (schedule_->on_array()) {
+        array_.complete(st);
+      } else {
+        if (state_) state_->run_vector_layer(layer_);
+        vector_.retire();
+      }
+      computing_ = false;
+      compute_end_ = now;
+      if (s + schedule_->prefetch_depth() < steps_) issue_load(s + schedule_->prefetch_depth());
+      store_ticket_[s % kRing] = dram_.request(st.dram_write_bytes, true);
+      if (trace) trace->store_issue.write(!trace->store_issue.read());
+      ++next_;
+      if (next_ == steps_) u.set_pending(false);
+      progress = true;
+    }
+    if (!computing_ && next_ < steps_) {
+      const uint64_t s = next_;
+      const uint32_t ob = schedule_->output_depth();
+      if (dram_.done(load_ticket_[s % kRing]) && (s < ob || dram_.done(store_ticket_[(s - ob) % kRing]))) {
+        const Step& st = ahead_[s % kRing];
+        u.start(st.compute_cycles(), st.actions);
+        busy_ += st.compute_cycles();
+        computing_ = true;
+        progress = true;
+        if (trace) {
+          trace->fold.write(s);
+          trace->compute_start.write(!trace->compute_start.read());
+        }
+      }
+    }
+    if (!computing_ && next_ == steps_ && dram_.idle()) {
+      end_layer(now);
+      continue;
+    }
+    if (!progress) break;
+  }
+}
+
+}  // namespace kq
