@@ -116,6 +116,7 @@ ArchConfig parse(const nlohmann::json& j, const std::string& file) {
   v.finish();
 
   ObjReader d = r.object("dram");
+  a.dram.ideal = d.get_bool_or("ideal", false);
   a.dram.bandwidth_bytes_per_cycle = d.get_u64("bandwidth_bytes_per_cycle", 1, 1u << 20);
   a.dram.latency_cycles = d.get_u64("latency_cycles", 0, 1u << 20);
   a.dram.energy_pj_per_bit = d.get_double("energy_pj_per_bit", 0.0, 1e4);

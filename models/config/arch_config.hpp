@@ -34,6 +34,9 @@ struct BufferSpec {
 /// Off-chip DRAM link: in-order requests; each waits latency_cycles after issue and then
 /// transfers at bandwidth_bytes_per_cycle on a bus shared by reads and writes.
 struct DramSpec {
+  /// Ideal memory (SCALE-Sim's default CALC interface): transfers take no cycles, so folds
+  /// never wait for DRAM. Bytes are still counted and priced.
+  bool ideal = false;
   uint64_t bandwidth_bytes_per_cycle = 0;
   uint64_t latency_cycles = 0;
   double energy_pj_per_bit = 0;

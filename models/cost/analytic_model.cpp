@@ -10,9 +10,10 @@ uint64_t ceil_div(uint64_t a, uint64_t b) { return (a + b - 1) / b; }
 
 /// In-order DRAM link with pipelined latency.
 struct DramLink {
+  bool ideal = false;
   uint64_t latency = 0, bandwidth = 1, last_done = 0, busy = 0;
   uint64_t serve(uint64_t issue, uint64_t bytes) {
-    if (bytes == 0) return issue;
+    if (bytes == 0 || ideal) return issue;
     const uint64_t xfer = ceil_div(bytes, bandwidth);
     last_done = std::max(issue + latency, last_done) + xfer;
     busy += xfer;
@@ -32,7 +33,7 @@ LayerCost analytic_layer(const Layer& layer, const ArchConfig& arch) {
   lc.scalesim_cycles = sched.scalesim_cycles();
   ActionCounts& c = lc.counts;
 
-  DramLink dram{arch.dram.latency_cycles, arch.dram.bandwidth_bytes_per_cycle};
+  DramLink dram{arch.dram.ideal, arch.dram.latency_cycles, arch.dram.bandwidth_bytes_per_cycle};
   const uint64_t n = sched.num_steps();
   const uint32_t pf = sched.prefetch_depth(), ob = sched.output_depth();
   // Ring buffers of the last few fold times: loads run up to pf folds ahead, stores up to ob

@@ -79,10 +79,22 @@ Schedule::Schedule(const Layer& layer, const ArchConfig& arch)
   }
   row_folds_ = ceil_div(sr, ar);
   col_folds_ = ceil_div(sc, ac);
-  num_steps_ = uint64_t{geo_.groups} * row_folds_ * col_folds_;
   const auto& ib = arch.buffer(BufferId::ifmap);
   const auto& wb = arch.buffer(BufferId::weight);
   const auto& ob = arch.buffer(BufferId::ofmap);
+  chunk_len_ = stream_len_;
+  if (arch.array.dataflow == Dataflow::ws) {
+    const uint64_t cols = std::min(ac, gemm_.n);
+    chunk_len_ = std::min(stream_len_, ob.tile_capacity_bytes() * 8 / (cols * acc_bits_));
+    if (chunk_len_ == 0)
+      throw InputError(arch.file, "/buffers/ofmap/capacity_bytes",
+                       fmt::format("layer \"{}\": one tile cannot hold even one row of {} partial "
+                                   "sums", layer.name, cols));
+    chunks_ = ceil_div(stream_len_, chunk_len_);
+    ws_column_resident_ =
+        bytes_of(gemm_.k * cols * weight_bits_) <= wb.tile_capacity_bytes();
+  }
+  num_steps_ = uint64_t{geo_.groups} * row_folds_ * col_folds_ * chunks_;
   prefetch_depth_ = (ib.double_buffered && wb.double_buffered) ? 2 : 1;
   output_depth_ = ob.double_buffered ? 2 : 1;
   input_resident_ = bytes_of(layer.in.elements() * act_bits_) <= ib.tile_capacity_bytes();
@@ -119,9 +131,11 @@ void Schedule::check_capacity() const {
     case Dataflow::ws:
       if (!input_resident_)
         for (uint64_t k0 = 0; k0 < gemm_.k; k0 += ar)
-          in_elems = std::max(in_elems, input_footprint_elems(k0, std::min(ar, gemm_.k - k0), 0, gemm_.p));
-      w_elems = r_full * c_full;
-      out_elems = t * c_full;
+          for (uint64_t p0 = 0; p0 < gemm_.p; p0 += chunk_len_)
+            in_elems = std::max(in_elems, input_footprint_elems(k0, std::min(ar, gemm_.k - k0), p0,
+                                                                std::min(chunk_len_, gemm_.p - p0)));
+      w_elems = ws_column_resident_ ? gemm_.k * c_full : r_full * c_full;
+      out_elems = chunk_len_ * c_full;
       break;
     case Dataflow::os:
       if (!input_resident_)
@@ -164,10 +178,10 @@ Step Schedule::step(uint64_t s) const { return on_array_ ? array_step(s) : vecto
 Step Schedule::array_step(uint64_t s) const {
   Step st;
   const uint64_t ar = arch_->array.rows, ac = arch_->array.cols;
-  const uint64_t per_group = row_folds_ * col_folds_;
+  const uint64_t per_group = row_folds_ * col_folds_ * chunks_;
   st.group = static_cast<uint32_t>(s / per_group);
   const uint64_t local = s % per_group;
-  const uint64_t t = stream_len_;
+  uint64_t t = stream_len_;
   const bool first_step = s == 0;
   const auto& ib = arch_->buffer(BufferId::ifmap);
   const auto& wb = arch_->buffer(BufferId::weight);
@@ -178,26 +192,32 @@ Step Schedule::array_step(uint64_t s) const {
   const uint64_t out_bits_final = act_bits_;  // results leave in the activation format
   switch (arch_->array.dataflow) {
     case Dataflow::ws: {
-      c = local / row_folds_;  // N-fold, outer
+      c = local / (chunks_ * row_folds_);  // N-fold, outer
+      const uint64_t pc = local / row_folds_ % chunks_;  // chunk of P
       r = local % row_folds_;  // K-fold, inner
       st.r0 = r * ar, st.r_len = std::min(ar, gemm_.k - st.r0);
       st.c0 = c * ac, st.c_len = std::min(ac, gemm_.n - st.c0);
+      st.t0 = pc * chunk_len_, st.t_len = std::min(chunk_len_, gemm_.p - st.t0);
+      t = st.t_len;
       st.first_pass = r == 0;
       st.last_pass = r + 1 == row_folds_;
       in_elems = input_resident_ ? (first_step ? layer_->in.elements() : 0)
-                                 : input_footprint_elems(st.r0, st.r_len, 0, gemm_.p);
-      w_elems = st.r_len * st.c_len;
-      add_read(a, BufferId::weight, w_elems * weight_bits_, wb.word_bits);
+                                 : input_footprint_elems(st.r0, st.r_len, st.t0, st.t_len);
+      // Weights come from DRAM once per layer when an N-fold's column of K×cols weights
+      // fits a tile (later chunks re-read them from the buffer), else once per fold.
+      w_elems = (!ws_column_resident_ || pc == 0) ? st.r_len * st.c_len : 0;
+      const uint64_t w_read = st.r_len * st.c_len;
+      add_read(a, BufferId::weight, w_read * weight_bits_, wb.word_bits);
       add_read(a, BufferId::ifmap, t * st.r_len * act_bits_, ib.word_bits);
       add_write(a, BufferId::ofmap, t * st.c_len * acc_bits_, ob.word_bits);
       if (!st.first_pass) add_read(a, BufferId::ofmap, t * st.c_len * acc_bits_, ob.word_bits);
-      st.fill_cycles = port_cycles(ar, w_elems * weight_bits_, wb.read_bits_per_cycle());
+      st.fill_cycles = port_cycles(ar, w_read * weight_bits_, wb.read_bits_per_cycle());
       st.stream_cycles = std::max({port_cycles(t, t * st.r_len * act_bits_, ib.read_bits_per_cycle()),
                                    port_cycles(t, t * st.c_len * acc_bits_, ob.write_bits_per_cycle()),
                                    st.first_pass ? t
                                                  : port_cycles(t, t * st.c_len * acc_bits_,
                                                                ob.read_bits_per_cycle())});
-      a.register_write_bits += w_elems * weight_bits_;
+      a.register_write_bits += w_read * weight_bits_;
       break;
     }
     case Dataflow::os: {
@@ -205,6 +225,7 @@ Step Schedule::array_step(uint64_t s) const {
       c = local % col_folds_;  // N-fold, inner
       st.r0 = r * ar, st.r_len = std::min(ar, gemm_.p - st.r0);
       st.c0 = c * ac, st.c_len = std::min(ac, gemm_.n - st.c0);
+      st.t0 = 0, st.t_len = t;
       if (input_resident_)
         in_elems = first_step ? layer_->in.elements() : 0;
       else
@@ -224,6 +245,7 @@ Step Schedule::array_step(uint64_t s) const {
       r = local % row_folds_;  // K-fold, inner
       st.r0 = r * ar, st.r_len = std::min(ar, gemm_.k - st.r0);
       st.c0 = c * ac, st.c_len = std::min(ac, gemm_.p - st.c0);
+      st.t0 = 0, st.t_len = t;
       st.first_pass = r == 0;
       st.last_pass = r + 1 == row_folds_;
       in_elems = input_resident_ ? (first_step ? layer_->in.elements() : 0)
@@ -260,11 +282,15 @@ Step Schedule::array_step(uint64_t s) const {
   if (w_elems) add_write(a, BufferId::weight, w_elems * weight_bits_, wb.word_bits);
   st.dram_read_bytes = bytes_of(in_elems * act_bits_) + bytes_of(w_elems * weight_bits_);
   if (st.last_pass) {
-    const uint64_t outs = arch_->array.dataflow == Dataflow::ws   ? t * st.c_len
+    const uint64_t outs = arch_->array.dataflow == Dataflow::ws   ? st.t_len * st.c_len
                           : arch_->array.dataflow == Dataflow::os ? st.r_len * st.c_len
                                                                   : st.c_len * t;
     add_read(a, BufferId::ofmap, outs * acc_bits_, ob.word_bits);
     st.dram_write_bytes = bytes_of(outs * out_bits_final);
+    // Integer designs dequantize each result (× s_x·s_w[n]) and requantize it for DRAM
+    // (× 1/s_out) in an fp32 output stage.
+    if (!is_float(arch_->activation_format))
+      a.multiplications[static_cast<int>(NumFormat::fp32)] += 2 * outs;
   }
   return st;
 }
@@ -274,7 +300,9 @@ Step Schedule::vector_step() const {
   const Layer& l = *layer_;
   const uint64_t out = l.out.elements();
   ActionCounts& a = st.actions;
-  const int fmt = static_cast<int>(arch_->activation_format);
+  // Integer designs run the vector unit in fp32 on dequantized values and requantize after.
+  const bool integer = !is_float(arch_->activation_format);
+  const int fmt = static_cast<int>(integer ? NumFormat::fp32 : arch_->activation_format);
   uint64_t in_elems = l.in.elements();
   switch (l.type) {
     case LayerType::relu: a.comparisons += out * (l.relu_cap > 0 ? 2 : 1); break;
@@ -293,6 +321,7 @@ Step Schedule::vector_step() const {
       break;
     default: break;
   }
+  if (integer) a.multiplications[fmt] += out;  // requantize
   const uint64_t ops = a.comparisons + a.total_additions() + a.total_multiplications();
   st.r_len = st.c_len = 1;
   // The vector unit streams operands from DRAM through its lane registers.
@@ -309,7 +338,8 @@ uint64_t Schedule::scalesim_cycles() const {
   const uint64_t ar = arch_->array.rows, ac = arch_->array.cols;
   const uint64_t per_fold = arch_->array.dataflow == Dataflow::os ? ar + ac + stream_len_ - 2
                                                                   : 2 * ar + ac + stream_len_ - 2;
-  return num_steps_ * per_fold - 1;
+  // SCALE-Sim has no chunking: its folds are the array-sized tiles of the operand plane.
+  return uint64_t{geo_.groups} * row_folds_ * col_folds_ * per_fold - 1;
 }
 
 }  // namespace kq

@@ -13,6 +13,7 @@ struct Step {
   uint32_t group = 0;
   uint64_t r0 = 0, r_len = 0;  ///< slice of the operand plane's rows (Sr) this fold covers
   uint64_t c0 = 0, c_len = 0;  ///< slice of its columns (Sc)
+  uint64_t t0 = 0, t_len = 0;  ///< slice of the streamed dimension (ws: a chunk of P)
   bool first_pass = true;      ///< first reduction fold of its outputs (no partial sum read)
   bool last_pass = true;       ///< last reduction fold: outputs final, written to DRAM
   uint64_t fill_cycles = 0;    ///< stationary operand enters the array
@@ -41,8 +42,10 @@ ConvGeometry conv_geometry(const Layer& l);
 /// The tiling of one layer on one architecture, computed in this one place and consumed by
 /// both the SystemC model and the analytic model. Steps are generated on demand (a big layer
 /// has ~10^4 folds) in the order the controller runs them:
-///   ws: Sr = K, Sc = N, T = P; per group, N-folds outer, K-folds inner (partial sums stay in
-///       the ofmap buffer across the K-folds of one N-fold)
+///   ws: Sr = K, Sc = N, T = P; per group, N-folds outer, then chunks of P, K-folds inner
+///       (partial sums of a chunk stay in the ofmap buffer across its K-folds; P is split
+///       into chunks only when one N-fold's P×cols partial sums overflow an ofmap tile, and
+///       then each chunk pays its own fill and drain)
 ///   os: Sr = P, Sc = N, T = K; per group, P-folds outer, N-folds inner (the input rows of a
 ///       P-fold are fetched once for all its N-folds)
 ///   is: Sr = K, Sc = P, T = N; per group, P-folds outer, K-folds inner
@@ -52,7 +55,7 @@ ConvGeometry conv_geometry(const Layer& l);
 class Schedule {
  public:
   /// Throws InputError (naming the arch file and buffer) if one fold's operands do not fit
-  /// one tile of a buffer.
+  /// one tile of a buffer. Keeps references to both arguments: they must outlive it.
   Schedule(const Layer& layer, const ArchConfig& arch);
 
   uint64_t num_steps() const { return num_steps_; }
@@ -66,6 +69,8 @@ class Schedule {
   bool weights_resident() const { return weights_resident_; }
   const GemmDims& gemm() const { return gemm_; }
   uint64_t row_folds() const { return row_folds_; }
+  /// ws: how many chunks the stream over P is split into (1 for os/is).
+  uint64_t stream_chunks() const { return chunks_; }
   uint64_t col_folds() const { return col_folds_; }
   /// SCALE-Sim v2's compute cycles for this layer (ideal memory, unconstrained ports):
   /// folds · per-fold − 1 (its total is the index of the last cycle).
@@ -84,6 +89,8 @@ class Schedule {
   bool on_array_ = false;
   uint64_t num_steps_ = 0;
   uint64_t row_folds_ = 0, col_folds_ = 0, stream_len_ = 0;
+  uint64_t chunk_len_ = 0, chunks_ = 1;  ///< ws stream chunking
+  bool ws_column_resident_ = false;      ///< ws: one N-fold's K×cols weights fit a tile
   uint32_t prefetch_depth_ = 1, output_depth_ = 1;
   bool input_resident_ = false, weights_resident_ = false;
   uint32_t act_bits_ = 0, weight_bits_ = 0, acc_bits_ = 0;

@@ -22,7 +22,7 @@ struct Workload {
   int find(const std::string& layer_name) const;  ///< -1 if absent
 };
 
-/// Layer and workload names: 1 to 128 characters from A-Z a-z 0-9 _ . : / + - (names end up in
+/// Layer names: 1 to 128 characters from A-Z a-z 0-9 _ . : / + - (names end up in
 /// report columns, file names and one-line messages, so no spaces, commas or control bytes).
 bool valid_layer_name(const std::string& s);
 /// Workload names are also safe as a file name: 1 to 128 characters from A-Z a-z 0-9 _ . + -,
@@ -38,6 +38,9 @@ Workload workload_from_json(const std::string& text, const std::string& file_nam
 
 /// Fills in shapes for layers whose geometry is set; validates references, shape agreement of
 /// residual adds, non-empty outputs and 64-bit overflow of counts. Throws InputError.
+/// The caller sets type, inputs and geometry (for conv2d/fc also out.c: out_channels or
+/// out_features); this sets every Layer::in and Layer::out (a global pool's kernel as well).
+/// With Workload::independent_layers, layers reading -1 keep the Layer::in they were given.
 void infer_shapes(Workload& w);
 
 /// Names the place an infer_shapes() error points at, for a layer index (-1: the network

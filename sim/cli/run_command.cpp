@@ -14,7 +14,6 @@
 #include "models/report/output_dir.hpp"
 #include "models/report/run_report.hpp"
 #include "models/workload/network_params.hpp"
-#include "models/workload/scalesim_csv.hpp"
 #include "sim/cli/progress.hpp"
 #include "sim/modules/accelerator.hpp"
 
@@ -23,18 +22,6 @@ namespace {
 
 namespace po = boost::program_options;
 
-bool ends_with(const std::string& s, const std::string& suffix) {
-  return s.size() >= suffix.size() && s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
-}
-
-/// A workload runs functionally only if it is one connected network: imported SCALE-Sim
-/// layer lists read independent inputs of their own shapes.
-bool is_connected_network(const Workload& w) {
-  for (const Layer& l : w.layers)
-    for (int src : l.inputs)
-      if (src < 0 && l.in != w.input) return false;
-  return true;
-}
 
 }  // namespace
 
@@ -76,8 +63,7 @@ int run_command(int argc, char* argv[]) {
   try {
     const ArchConfig arch = load_arch_config(arch_path);
     const TechTable tech = load_tech_table(arch.tech_file, arch.tech_node_nm);
-    const Workload w = ends_with(workload_path, ".csv") ? load_scalesim_csv(workload_path)
-                                                        : load_workload(workload_path);
+    const Workload w = load_workload(workload_path);  // .json, or a SCALE-Sim .csv
     // Check every layer maps onto the buffers before any simulation starts.
     for (const Layer& l : w.layers) Schedule(l, arch);
 
@@ -91,7 +77,8 @@ int run_command(int argc, char* argv[]) {
     if (!weights_path.empty()) rep.inputs.push_back({"weights", weights_path});
     if (!input_path.empty()) rep.inputs.push_back({"input", input_path});
 
-    const bool connected = is_connected_network(w);
+    // Imported SCALE-Sim layer lists read independent inputs of their own shapes: no values.
+    const bool connected = !w.independent_layers;
     if (!connected && (!weights_path.empty() || !input_path.empty()))
       throw InputError(workload_path, "",
                        "--weights/--input need a connected network; this topology is a list of "

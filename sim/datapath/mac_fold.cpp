@@ -12,7 +12,7 @@ struct Ranges {
 
 Ranges fold_ranges(const ArrayOperands& o, const Step& s, Dataflow d) {
   switch (d) {
-    case Dataflow::ws: return {0, o.p, s.r0, s.r0 + s.r_len, s.c0, s.c0 + s.c_len};
+    case Dataflow::ws: return {s.t0, s.t0 + s.t_len, s.r0, s.r0 + s.r_len, s.c0, s.c0 + s.c_len};
     case Dataflow::os: return {s.r0, s.r0 + s.r_len, 0, o.k, s.c0, s.c0 + s.c_len};
     case Dataflow::is: return {s.c0, s.c0 + s.c_len, s.r0, s.r0 + s.r_len, 0, o.n};
   }

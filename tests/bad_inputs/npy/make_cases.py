@@ -17,7 +17,9 @@ import zipfile
 import numpy as np
 
 here = os.path.dirname(os.path.abspath(__file__))
-WEIGHT_NAMES = ["conv1.weight", "conv2.weight", "fc.weight"]
+# Weight arrays of workloads/test/tiny_cnn.json with their shapes, so the NaN case passes
+# the shape check and reaches the finiteness check.
+WEIGHT_SHAPES = {"conv1.weight": (8, 3, 3, 3), "conv2.weight": (8, 8, 3, 3)}
 INPUT_SHAPE = (3, 16, 16)
 
 
@@ -51,7 +53,7 @@ def good_input():
 
 def good_weights():
     rng = np.random.default_rng(3)
-    return {n: rng.standard_normal((4, 3, 3, 3)).astype("<f4") for n in WEIGHT_NAMES}
+    return {n: rng.standard_normal(shape).astype("<f4") for n, shape in WEIGHT_SHAPES.items()}
 
 
 def case(name, file_name, content, expect, flag):
@@ -120,18 +122,18 @@ f = io.BytesIO()
 with zipfile.ZipFile(f, "w") as z:
     for n, a in good_weights().items():
         stored(z, n + ".npy", npy_bytes(a))
-    stored(z, WEIGHT_NAMES[0] + ".npy", npy_bytes(good_weights()[WEIGHT_NAMES[0]]))
+    stored(z, "conv1.weight" + ".npy", npy_bytes(good_weights()["conv1.weight"]))
 weights_case("npz_duplicate_member", "weights_duplicate.npz", f.getvalue())
 
 nan = good_weights()
 for a in nan.values():
     a[0, 0, 0, 0] = np.nan
-weights_case("npz_nan_weights", "weights_nan.npz", savez_bytes(nan, compressed=True))
+weights_case("npz_nan_weights", "weights_nan.npz", savez_bytes(nan, compressed=True), ": conv1.weight/data: element [0, 0, 0, 0] is NaN")
 
 weights_case("npz_garbage", "weights_garbage.npz",
              bytes(rnd.randrange(256) for _ in range(4096)))
 
 # An archive whose members are all sound except that one holds a big-endian array.
 be = good_weights()
-be[WEIGHT_NAMES[0]] = be[WEIGHT_NAMES[0]].astype(">f4")
+be["conv1.weight"] = be["conv1.weight"].astype(">f4")
 weights_case("npz_member_big_endian", "weights_big_endian.npz", savez_bytes(be))

@@ -1,0 +1,45 @@
+// Outputs of the SystemC model against the golden reference, end to end through a network
+// with every layer type, for each numeric format of the baseline.
+#include <catch2/catch.hpp>
+
+#include "sim/process.hpp"
+#include "sim/report_util.hpp"
+
+TEST_CASE("every layer matches the golden reference in every format", "[sim]") {
+  for (const char* arch : {"baseline_fp32_16x16", "baseline_fp16_16x16", "baseline_bf16_16x16",
+                           "baseline_int8_16x16"}) {
+    for (const char* mode : {"cycle", "fast"}) {
+      INFO(arch << " " << mode);
+      const auto r = kqtest::run_report(
+          {"--arch", kqtest::source_path(std::string("arch_configs/") + arch + ".json"), "--workload",
+           kqtest::source_path("workloads/test/tiny_cnn.json"), "--mode", mode, "--seed", "11"});
+      REQUIRE(r["values_computed"] == true);
+      const bool integer = std::string(arch).find("int8") != std::string::npos;
+      for (const auto& l : r["layers"]) {
+        INFO(l["name"]);
+        const auto& c = l["reference_check"];
+        CHECK(c["violations"] == 0);
+        CHECK(c["compared"].get<uint64_t>() > 0);
+        const std::string type = l["type"];
+        if (type == "conv2d" || type == "fc") {
+          // Integer datapaths are bit-exact; float ones within the rounding bound.
+          CHECK(c["kind"] == (integer ? "exact" : "bound"));
+          if (integer) CHECK(c["max_abs_error"] == 0.0);
+        }
+        if (type == "relu" || type == "maxpool") CHECK(c["kind"] == "exact");
+      }
+      // Quality against the fp32 golden network: what each format costs in accuracy.
+      const double sqnr = r["layers"].back()["output_sqnr_db"];
+      if (integer) CHECK((sqnr > 15.0 && sqnr < 50.0));
+      else if (std::string(arch).find("fp32") != std::string::npos) CHECK(sqnr > 110.0);
+      else CHECK((sqnr > 25.0 && sqnr < 90.0));
+    }
+  }
+}
+
+TEST_CASE("the int8 design multiplies int8 exactly once per MAC", "[sim]") {
+  const auto r = kqtest::run_report({"--arch", kqtest::source_path("arch_configs/baseline_int8_16x16.json"),
+                                     "--workload", kqtest::source_path("workloads/test/tiny_cnn.json")});
+  CHECK(r["totals"]["multiplications_by_format"]["int8"] == r["workload"]["macs"]);
+  CHECK(r["totals"]["additions_by_format"]["int32"] == r["workload"]["macs"]);
+}
