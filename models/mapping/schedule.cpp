@@ -82,14 +82,22 @@ Schedule::Schedule(const Layer& layer, const ArchConfig& arch)
   const auto& ib = arch.buffer(BufferId::ifmap);
   const auto& wb = arch.buffer(BufferId::weight);
   const auto& ob = arch.buffer(BufferId::ofmap);
+  input_resident_ = bytes_of(layer.in.elements() * act_bits_) <= ib.tile_capacity_bytes();
   chunk_len_ = stream_len_;
   if (arch.array.dataflow == Dataflow::ws) {
     const uint64_t cols = std::min(ac, gemm_.n);
+    // Largest chunk of P whose partial sums fit an ofmap tile and, unless the whole input is
+    // resident, whose worst-case input rows fit an ifmap tile.
     chunk_len_ = std::min(stream_len_, ob.tile_capacity_bytes() * 8 / (cols * acc_bits_));
+    if (!input_resident_) {
+      while (chunk_len_ > 0 &&
+             bytes_of(ws_footprint_bound(chunk_len_) * act_bits_) > ib.tile_capacity_bytes())
+        chunk_len_ = chunk_len_ > geo_.w_out ? chunk_len_ - geo_.w_out : chunk_len_ / 2;
+    }
     if (chunk_len_ == 0)
       throw InputError(arch.file, "/buffers/ofmap/capacity_bytes",
-                       fmt::format("layer \"{}\": one tile cannot hold even one row of {} partial "
-                                   "sums", layer.name, cols));
+                       fmt::format("layer \"{}\": no chunk of output pixels fits the ofmap and "
+                                   "ifmap tiles", layer.name));
     chunks_ = ceil_div(stream_len_, chunk_len_);
     ws_column_resident_ =
         bytes_of(gemm_.k * cols * weight_bits_) <= wb.tile_capacity_bytes();
@@ -97,7 +105,6 @@ Schedule::Schedule(const Layer& layer, const ArchConfig& arch)
   num_steps_ = uint64_t{geo_.groups} * row_folds_ * col_folds_ * chunks_;
   prefetch_depth_ = (ib.double_buffered && wb.double_buffered) ? 2 : 1;
   output_depth_ = ob.double_buffered ? 2 : 1;
-  input_resident_ = bytes_of(layer.in.elements() * act_bits_) <= ib.tile_capacity_bytes();
   weights_resident_ = bytes_of(layer.weight_params() * weight_bits_) <= wb.tile_capacity_bytes();
   check_capacity();
 }
@@ -118,6 +125,17 @@ uint64_t Schedule::input_footprint_elems(uint64_t k0, uint64_t k_len, uint64_t p
   return channels * rows * geo_.w_in;
 }
 
+uint64_t Schedule::ws_footprint_bound(uint64_t chunk) const {
+  // Any K-slice of `rows` consecutive k touches at most ceil(rows / window) + 1 channels;
+  // any run of `chunk` output pixels spans at most ceil(chunk / w_out) + 1 output rows.
+  const uint64_t window = uint64_t{geo_.kh} * geo_.kw;
+  const uint64_t cg = gemm_.k / window;
+  const uint64_t channels = std::min(cg, ceil_div(std::min<uint64_t>(arch_->array.rows, gemm_.k), window) + 1);
+  const uint64_t out_rows = std::min(geo_.h_out, ceil_div(chunk, geo_.w_out) + 1);
+  const uint64_t in_rows = std::min(geo_.h_in, (out_rows - 1) * geo_.sh + uint64_t{geo_.kh - 1} * geo_.dh + 1);
+  return channels * in_rows * geo_.w_in;
+}
+
 void Schedule::check_capacity() const {
   // Every fold's operands must fit one buffer tile (half the macro when double-buffered).
   // Full folds are the largest in weights and outputs; input footprints vary with the slice,
@@ -129,11 +147,7 @@ void Schedule::check_capacity() const {
   uint64_t in_elems = 0, w_elems = 0, out_elems = 0;
   switch (arch_->array.dataflow) {
     case Dataflow::ws:
-      if (!input_resident_)
-        for (uint64_t k0 = 0; k0 < gemm_.k; k0 += ar)
-          for (uint64_t p0 = 0; p0 < gemm_.p; p0 += chunk_len_)
-            in_elems = std::max(in_elems, input_footprint_elems(k0, std::min(ar, gemm_.k - k0), p0,
-                                                                std::min(chunk_len_, gemm_.p - p0)));
+      if (!input_resident_) in_elems = ws_footprint_bound(chunk_len_);
       w_elems = ws_column_resident_ ? gemm_.k * c_full : r_full * c_full;
       out_elems = chunk_len_ * c_full;
       break;

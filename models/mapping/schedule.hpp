@@ -81,6 +81,8 @@ class Schedule {
   Step vector_step() const;
   uint64_t input_footprint_elems(uint64_t k0, uint64_t k_len, uint64_t p0, uint64_t p_len) const;
   void check_capacity() const;
+  /// ws: an upper bound of the input elements any fold of a `chunk`-pixel stream touches.
+  uint64_t ws_footprint_bound(uint64_t chunk) const;
 
   const Layer* layer_;
   const ArchConfig* arch_;

@@ -8,9 +8,13 @@
 
 namespace {
 
-kq::ArchConfig baseline(const char* df, uint64_t ofmap_bytes = 2097152) {
+/// The fp32 baseline with buffers of the given sizes (large by default, so only the buffer a
+/// test shrinks constrains the mapping).
+kq::ArchConfig baseline(const char* df, uint64_t ofmap_bytes = 4u << 20) {
   kq::ArchConfig a = kq::load_arch_config(std::string(KQSIM_SOURCE_DIR) + "/arch_configs/baseline_fp32_16x16.json");
   a.array.dataflow = *df == 'w' ? kq::Dataflow::ws : *df == 'o' ? kq::Dataflow::os : kq::Dataflow::is;
+  a.buffers[static_cast<int>(kq::BufferId::ifmap)].capacity_bytes = 4u << 20;
+  a.buffers[static_cast<int>(kq::BufferId::weight)].capacity_bytes = 4u << 20;
   a.buffers[static_cast<int>(kq::BufferId::ofmap)].capacity_bytes = ofmap_bytes;
   return a;
 }
@@ -81,5 +85,24 @@ TEST_CASE("a fold that cannot fit its buffer is an input error naming the buffer
     FAIL("expected an InputError");
   } catch (const kq::InputError& e) {
     CHECK(std::string(e.what()).find("/buffers/weight/capacity_bytes") != std::string::npos);
+  }
+}
+
+TEST_CASE("ws chunks also keep each fold's input rows within an ifmap tile", "[unit]") {
+  const kq::Workload w = load("resnet18.json");
+  for (uint64_t ifmap : {uint64_t{4} << 20, uint64_t{256} << 10, uint64_t{64} << 10}) {
+    kq::ArchConfig a = baseline("ws");
+    a.buffers[static_cast<int>(kq::BufferId::ifmap)].capacity_bytes = ifmap;
+    for (const kq::Layer& l : w.layers) {
+      if (!l.on_array()) continue;
+      INFO(ifmap << " " << l.name);
+      const kq::Schedule s(l, a);
+      uint64_t max_read = 0;
+      for (uint64_t i = 0; i < s.num_steps(); ++i) max_read = std::max(max_read, s.step(i).dram_read_bytes);
+      // A fold's DRAM read (its input rows plus its weights) fits one ifmap tile plus one
+      // weight fold; the input part alone must fit the ifmap tile.
+      CHECK(max_read <= a.buffer(kq::BufferId::ifmap).tile_capacity_bytes() + 16 * 16 * 4);
+      CHECK(sum_steps(s).macs == l.macs());
+    }
   }
 }
