@@ -42,6 +42,7 @@ int run_command(int argc, char* argv[]) {
       "seed", po::value(&seed)->default_value(1), "seed of the synthetic weights and input")(
       "vcd", po::value(&vcd_path), "write a waveform of handshakes and busy signals (cycle/fast)")(
       "no-check", "skip the comparison with the golden reference")(
+      "no-values", "cycle/fast: timing and counts only, no output values")(
       "quiet,q", "print nothing on success");
   po::variables_map vm;
   try {
@@ -98,7 +99,7 @@ int run_command(int argc, char* argv[]) {
     } else {
       SimOptions so;
       so.mode = mode_name == "cycle" ? SimMode::cycle : SimMode::fast;
-      so.values = connected;
+      so.values = connected && !vm.count("no-values");
       so.check_reference = !vm.count("no-check");
       so.vcd_path = vcd_path;
       ProgressBar bar("layers");
@@ -107,6 +108,7 @@ int run_command(int argc, char* argv[]) {
       rep.cost = std::move(sr.cost);
       rep.quality = std::move(sr.quality);
       if (!connected) rep.values_note = "independent layers (SCALE-Sim topology): no values";
+      if (vm.count("no-values")) rep.values_note = "--no-values: timing and counts only";
     }
     const auto json = report_to_json(rep);
     write_output_dir(out_dir, {{"report.json", json.dump(2) + "\n"},

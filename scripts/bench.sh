@@ -1,0 +1,34 @@
+#!/usr/bin/env bash
+# Speed and memory targets of kqsim, measured on this machine (docs/PERFORMANCE.md).
+# Usage: scripts/bench.sh            (builds first; prints one line per target)
+set -euo pipefail
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+"$root/scripts/setup.sh" >/dev/null
+kqsim="$root/build/kqsim"
+tmp="$(mktemp -d)"
+trap 'rm -rf "$tmp"' EXIT
+arch="$root/arch_configs/baseline_fp32_16x16.json"
+
+echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ *//')"
+
+# 1. Analytic model, whole ResNet-50, in-process (target < 10 ms).
+"$root/build/tests/kqsim_analytic_bench" "$arch" "$root/workloads/resnet50.json" 20
+
+# run_timed LABEL ARGS...: wall time and peak RSS of one kqsim run (one core: taskset).
+run_timed() {
+  local label="$1"; shift
+  /usr/bin/time -f "%e %M" -o "$tmp/time" taskset -c 0 "$kqsim" run "$@" --out "$tmp/out" -q
+  read -r secs kb < "$tmp/time"
+  local cycles
+  cycles=$(/usr/bin/python3 -c "import json;print(json.load(open('$tmp/out/report.json'))['totals']['cycles'])")
+  /usr/bin/python3 -c "print('%-58s %7.2f s  %12d cycles  %6.2f M cycles/s  peak %5.0f MiB' % ('$label', $secs, $cycles, $cycles/$secs/1e6, $kb/1024))"
+}
+
+rn18="$root/workloads/resnet18.json"
+# 2. fast mode with real values (and the reference check) on one core (target < 20 s).
+run_timed "fast, ResNet-18 fp32 16x16, values + reference check" --arch "$arch" --workload "$rn18" --mode fast
+run_timed "fast, ResNet-18 fp32 16x16, values, no check" --arch "$arch" --workload "$rn18" --mode fast --no-check
+# 3. cycle mode (target >= 1 M simulated cycles/s on a 16x16 array).
+run_timed "cycle, ResNet-18 fp32 16x16, timing only" --arch "$arch" --workload "$rn18" --mode cycle --no-values
+run_timed "cycle, ResNet-18 fp32 16x16, values + reference check" --arch "$arch" --workload "$rn18" --mode cycle
+# 4. Peak memory of the ResNet-18 runs above (target < 1 GiB): the "peak" column.
