@@ -19,7 +19,7 @@ inline float round_to_fp16(float x) {
     return std::nearbyint(x / q) * q;
   }
   int e = 0;
-  std::frexp(ax, &e);  // ax = m · 2^e, m in [0.5, 1)
+  std::frexp(ax, &e);                              // ax = m · 2^e, m in [0.5, 1)
   const float quantum = std::ldexp(1.0f, e - 11);  // 10 fraction bits
   return std::nearbyint(x / quantum) * quantum;
 }
@@ -40,18 +40,24 @@ inline float round_to_bf16(float x) {
 /// Rounds to a float format; fp32 is the identity.
 inline float round_to(NumFormat f, float x) {
   switch (f) {
-    case NumFormat::fp16: return round_to_fp16(x);
-    case NumFormat::bf16: return round_to_bf16(x);
-    default: return x;
+    case NumFormat::fp16:
+      return round_to_fp16(x);
+    case NumFormat::bf16:
+      return round_to_bf16(x);
+    default:
+      return x;
   }
 }
 
 /// Unit roundoff of a float format (half an ulp of 1).
 inline double unit_roundoff(NumFormat f) {
   switch (f) {
-    case NumFormat::fp16: return std::ldexp(1.0, -11);
-    case NumFormat::bf16: return std::ldexp(1.0, -8);
-    default: return std::ldexp(1.0, -24);
+    case NumFormat::fp16:
+      return std::ldexp(1.0, -11);
+    case NumFormat::bf16:
+      return std::ldexp(1.0, -8);
+    default:
+      return std::ldexp(1.0, -24);
   }
 }
 

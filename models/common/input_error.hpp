@@ -9,7 +9,8 @@ namespace kq {
 class InputError : public std::runtime_error {
  public:
   InputError(std::string file, std::string location, const std::string& message)
-      : std::runtime_error(one_line(file + ": " + (location.empty() ? "" : location + ": ") + message)),
+      : std::runtime_error(
+            one_line(file + ": " + (location.empty() ? "" : location + ": ") + message)),
         file_(std::move(file)),
         location_(std::move(location)) {}
   const std::string& file() const { return file_; }
@@ -24,11 +25,16 @@ class InputError : public std::runtime_error {
     std::string out;
     out.reserve(s.size());
     for (unsigned char c : s) {
-      if (c == '\n') out += "\\n";
-      else if (c == '\r') out += "\\r";
-      else if (c == '\t') out += "\\t";
-      else if (c < 0x20 || c == 0x7f) out += std::string("\\x") + hex[c >> 4] + hex[c & 15];
-      else out += static_cast<char>(c);
+      if (c == '\n')
+        out += "\\n";
+      else if (c == '\r')
+        out += "\\r";
+      else if (c == '\t')
+        out += "\\t";
+      else if (c < 0x20 || c == 0x7f)
+        out += std::string("\\x") + hex[c >> 4] + hex[c & 15];
+      else
+        out += static_cast<char>(c);
     }
     return out;
   }

@@ -10,18 +10,24 @@ namespace kq {
 
 std::string_view to_string(Dataflow d) {
   switch (d) {
-    case Dataflow::ws: return "ws";
-    case Dataflow::os: return "os";
-    case Dataflow::is: return "is";
+    case Dataflow::ws:
+      return "ws";
+    case Dataflow::os:
+      return "os";
+    case Dataflow::is:
+      return "is";
   }
   return "?";
 }
 
 std::string_view to_string(BufferId b) {
   switch (b) {
-    case BufferId::ifmap: return "ifmap";
-    case BufferId::weight: return "weight";
-    case BufferId::ofmap: return "ofmap";
+    case BufferId::ifmap:
+      return "ifmap";
+    case BufferId::weight:
+      return "weight";
+    case BufferId::ofmap:
+      return "ofmap";
   }
   return "?";
 }
@@ -31,8 +37,7 @@ namespace {
 constexpr uint64_t kMaxDim = 1u << 16;
 
 NumFormat read_format(ObjReader& r, const std::string& key) {
-  const std::string s =
-      r.get_enum(key, {"fp32", "fp16", "bf16", "int8", "int16", "int32"});
+  const std::string s = r.get_enum(key, {"fp32", "fp16", "bf16", "int8", "int16", "int32"});
   return *parse_num_format(s);
 }
 
@@ -72,15 +77,16 @@ ArchConfig parse(const nlohmann::json& j, const std::string& file) {
     f.fail("weight", "the mac_array datapath needs weight and activation in the same format");
   const NumFormat in = a.activation_format;
   const NumFormat acc = a.accumulator_format;
-  const bool ok = (in == NumFormat::fp32 && acc == NumFormat::fp32) ||
-                  ((in == NumFormat::fp16 || in == NumFormat::bf16) &&
-                   (acc == NumFormat::fp32 || acc == in)) ||
-                  (in == NumFormat::int8 && (acc == NumFormat::int32 || acc == NumFormat::int16)) ||
-                  (in == NumFormat::int16 && acc == NumFormat::int32);
+  const bool ok =
+      (in == NumFormat::fp32 && acc == NumFormat::fp32) ||
+      ((in == NumFormat::fp16 || in == NumFormat::bf16) && (acc == NumFormat::fp32 || acc == in)) ||
+      (in == NumFormat::int8 && (acc == NumFormat::int32 || acc == NumFormat::int16)) ||
+      (in == NumFormat::int16 && acc == NumFormat::int32);
   if (!ok)
-    f.fail("accumulator", fmt::format("{} inputs cannot accumulate in {} (float inputs need a float "
-                                      "accumulator at least as wide, integer inputs a wider integer)",
-                                      to_string(in), to_string(acc)));
+    f.fail("accumulator",
+           fmt::format("{} inputs cannot accumulate in {} (float inputs need a float "
+                       "accumulator at least as wide, integer inputs a wider integer)",
+                       to_string(in), to_string(acc)));
 
   ObjReader ar = r.object("array");
   a.array.rows = static_cast<uint32_t>(ar.get_u64("rows", 1, kMaxDim));
@@ -98,7 +104,8 @@ ArchConfig parse(const nlohmann::json& j, const std::string& file) {
       m.fail("count", fmt::format("a mac_array has one multiplier per PE: expected rows·cols = {}",
                                   uint64_t{a.array.rows} * a.array.cols));
     if (a.array.multiplier_format != a.activation_format)
-      m.fail("format", fmt::format("expected the activation format {}", to_string(a.activation_format)));
+      m.fail("format",
+             fmt::format("expected the activation format {}", to_string(a.activation_format)));
     ObjReader ad = ar.object("adders");
     a.array.adders = ad.get_u64("count", 1, kMaxDim * kMaxDim);
     a.array.adder_format = read_format(ad, "format");
@@ -107,7 +114,8 @@ ArchConfig parse(const nlohmann::json& j, const std::string& file) {
       ad.fail("count", fmt::format("a mac_array has one adder per PE: expected rows·cols = {}",
                                    uint64_t{a.array.rows} * a.array.cols));
     if (a.array.adder_format != a.accumulator_format)
-      ad.fail("format", fmt::format("expected the accumulator format {}", to_string(a.accumulator_format)));
+      ad.fail("format",
+              fmt::format("expected the accumulator format {}", to_string(a.accumulator_format)));
   }
   ar.finish();
 
@@ -121,7 +129,8 @@ ArchConfig parse(const nlohmann::json& j, const std::string& file) {
   a.dram.latency_cycles = d.get_u64("latency_cycles", 0, 1u << 20);
   a.dram.energy_pj_per_bit = d.get_double("energy_pj_per_bit", 0.0, 1e4);
   a.dram.energy_source = d.get_string("energy_source");
-  if (a.dram.energy_source.empty()) d.fail("energy_source", "expected a citation for energy_pj_per_bit");
+  if (a.dram.energy_source.empty())
+    d.fail("energy_source", "expected a citation for energy_pj_per_bit");
   d.finish();
 
   ObjReader b = r.object("buffers");
@@ -152,6 +161,8 @@ ArchConfig arch_config_from_text(const std::string& text, const std::string& fil
   return parse(parse_json_text(text, file_name), file_name);
 }
 
-ArchConfig load_arch_config(const std::string& path) { return parse(parse_json_file(path), path); }
+ArchConfig load_arch_config(const std::string& path) {
+  return parse(parse_json_file(path), path);
+}
 
 }  // namespace kq

@@ -26,7 +26,9 @@ struct BufferSpec {
   uint32_t write_ports = 1;  ///< per bank
   bool double_buffered = true;
   /// Bytes one tile may occupy: half the macro when double-buffered.
-  uint64_t tile_capacity_bytes() const { return double_buffered ? capacity_bytes / 2 : capacity_bytes; }
+  uint64_t tile_capacity_bytes() const {
+    return double_buffered ? capacity_bytes / 2 : capacity_bytes;
+  }
   uint64_t read_bits_per_cycle() const { return uint64_t{banks} * read_ports * word_bits; }
   uint64_t write_bits_per_cycle() const { return uint64_t{banks} * write_ports * word_bits; }
 };

@@ -1,7 +1,8 @@
 #include "models/config/json_reader.hpp"
 
-#include <cmath>
 #include <fmt/format.h>
+
+#include <cmath>
 #include <fstream>
 #include <sstream>
 
@@ -19,9 +20,12 @@ std::string type_name(const json& v) {
 std::string escape_pointer_token(const std::string& key) {
   std::string out;
   for (char c : key) {
-    if (c == '~') out += "~0";
-    else if (c == '/') out += "~1";
-    else out += c;
+    if (c == '~')
+      out += "~0";
+    else if (c == '/')
+      out += "~1";
+    else
+      out += c;
   }
   return out;
 }
@@ -41,9 +45,12 @@ json parse_json_text(const std::string& text, const std::string& file_name) {
   std::vector<std::string> path;
   auto cb = [&](int depth, json::parse_event_t event, json& parsed) -> bool {
     if (depth > kMaxJsonDepth)
-      throw InputError(file_name, "", fmt::format("JSON nested deeper than {} levels", kMaxJsonDepth));
+      throw InputError(file_name, "",
+                       fmt::format("JSON nested deeper than {} levels", kMaxJsonDepth));
     switch (event) {
-      case json::parse_event_t::object_start: open_keys.emplace_back(); break;
+      case json::parse_event_t::object_start:
+        open_keys.emplace_back();
+        break;
       case json::parse_event_t::object_end:
         if (!open_keys.empty()) open_keys.pop_back();
         break;
@@ -53,15 +60,17 @@ json parse_json_text(const std::string& text, const std::string& file_name) {
           throw InputError(file_name, "", fmt::format("duplicate key \"{}\"", key));
         break;
       }
-      default: break;
+      default:
+        break;
     }
     return true;
   };
   try {
     return json::parse(text, cb, /*allow_exceptions=*/true, /*ignore_comments=*/false);
   } catch (const json::parse_error& e) {
-    throw InputError(file_name, "", fmt::format("malformed JSON at byte {}: {}", e.byte,
-                                                std::string(e.what()).substr(0, 160)));
+    throw InputError(
+        file_name, "",
+        fmt::format("malformed JSON at byte {}: {}", e.byte, std::string(e.what()).substr(0, 160)));
   }
 }
 
@@ -79,20 +88,23 @@ uint64_t json_to_u64(const json& v, const std::string& file, const std::string& 
   const auto range = fmt::format("an integer in [{}, {}]", min, max);
   if (v.is_number_unsigned()) {
     const uint64_t x = v.get<uint64_t>();
-    if (x < min || x > max) throw InputError(file, ptr, fmt::format("expected {}, got {}", range, x));
+    if (x < min || x > max)
+      throw InputError(file, ptr, fmt::format("expected {}, got {}", range, x));
     return x;
   }
   if (v.is_number_integer()) {
     throw InputError(file, ptr, fmt::format("expected {}, got {}", range, v.get<int64_t>()));
   }
-  throw InputError(file, ptr, fmt::format("expected {}, got {} {}", range, type_name(v), short_value(v)));
+  throw InputError(file, ptr,
+                   fmt::format("expected {}, got {} {}", range, type_name(v), short_value(v)));
 }
 
 double json_to_double(const json& v, const std::string& file, const std::string& ptr, double min,
                       double max) {
   if (!v.is_number())
-    throw InputError(file, ptr, fmt::format("expected a number in [{}, {}], got {} {}", min, max,
-                                            type_name(v), short_value(v)));
+    throw InputError(file, ptr,
+                     fmt::format("expected a number in [{}, {}], got {} {}", min, max, type_name(v),
+                                 short_value(v)));
   const double x = v.get<double>();
   if (!std::isfinite(x) || x < min || x > max)
     throw InputError(file, ptr, fmt::format("expected a number in [{}, {}], got {}", min, max, x));
@@ -111,10 +123,13 @@ std::string ObjReader::pointer(const std::string& key) const {
 }
 
 void ObjReader::fail(const std::string& key, const std::string& message) const {
-  throw InputError(file_, key.empty() ? (pointer_.empty() ? "/" : pointer_) : pointer(key), message);
+  throw InputError(file_, key.empty() ? (pointer_.empty() ? "/" : pointer_) : pointer(key),
+                   message);
 }
 
-bool ObjReader::has(const std::string& key) const { return j_->contains(key); }
+bool ObjReader::has(const std::string& key) const {
+  return j_->contains(key);
+}
 
 const json& ObjReader::need(const std::string& key) {
   used_.insert(key);
@@ -123,7 +138,9 @@ const json& ObjReader::need(const std::string& key) {
   return *it;
 }
 
-const json& ObjReader::raw(const std::string& key) { return need(key); }
+const json& ObjReader::raw(const std::string& key) {
+  return need(key);
+}
 
 uint64_t ObjReader::get_u64(const std::string& key, uint64_t min, uint64_t max) {
   return json_to_u64(need(key), file_, pointer(key), min, max);
@@ -178,7 +195,8 @@ std::string ObjReader::get_string_or(const std::string& key, const std::string& 
   return has(key) ? get_string(key) : fallback;
 }
 
-std::string ObjReader::get_enum(const std::string& key, std::initializer_list<const char*> allowed) {
+std::string ObjReader::get_enum(const std::string& key,
+                                std::initializer_list<const char*> allowed) {
   const std::string s = get_string(key);
   std::string list;
   for (const char* a : allowed) {

@@ -46,8 +46,8 @@ ActionCounts& ActionCounts::operator+=(const ActionCounts& o) {
 }
 
 bool ActionCounts::operator==(const ActionCounts& o) const {
-  return cycles == o.cycles && multiplications == o.multiplications &&
-         additions == o.additions && comparisons == o.comparisons && buffers == o.buffers &&
+  return cycles == o.cycles && multiplications == o.multiplications && additions == o.additions &&
+         comparisons == o.comparisons && buffers == o.buffers &&
          register_read_bits == o.register_read_bits &&
          register_write_bits == o.register_write_bits && dram_read_bytes == o.dram_read_bytes &&
          dram_write_bytes == o.dram_write_bytes && array == o.array && dram == o.dram &&

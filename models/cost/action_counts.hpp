@@ -12,8 +12,8 @@ struct BufferCounts {
   uint64_t read_words = 0, write_words = 0;
   uint64_t read_bits = 0, write_bits = 0;
   bool operator==(const BufferCounts& o) const {
-    return read_words == o.read_words && write_words == o.write_words &&
-           read_bits == o.read_bits && write_bits == o.write_bits;
+    return read_words == o.read_words && write_words == o.write_words && read_bits == o.read_bits &&
+           write_bits == o.write_bits;
   }
 };
 

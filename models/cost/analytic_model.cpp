@@ -6,7 +6,9 @@
 namespace kq {
 namespace {
 
-uint64_t ceil_div(uint64_t a, uint64_t b) { return (a + b - 1) / b; }
+uint64_t ceil_div(uint64_t a, uint64_t b) {
+  return (a + b - 1) / b;
+}
 
 /// In-order DRAM link with pipelined latency.
 struct DramLink {
@@ -58,7 +60,8 @@ LayerCost analytic_layer(const Layer& layer, const ArchConfig& arch) {
     const uint64_t write_bytes = st.dram_write_bytes;
     if (s + pf < n) {
       ahead[(s + pf) % kRing] = sched.step(s + pf);
-      load_done[(s + pf) % kRing] = dram.serve(compute_end, ahead[(s + pf) % kRing].dram_read_bytes);
+      load_done[(s + pf) % kRing] =
+          dram.serve(compute_end, ahead[(s + pf) % kRing].dram_read_bytes);
     }
     store_done[s % kRing] = dram.serve(compute_end, write_bytes);
   }

@@ -9,8 +9,12 @@
 namespace kq {
 namespace {
 
-uint64_t ceil_div(uint64_t a, uint64_t b) { return (a + b - 1) / b; }
-uint64_t bytes_of(uint64_t bits) { return ceil_div(bits, 8); }
+uint64_t ceil_div(uint64_t a, uint64_t b) {
+  return (a + b - 1) / b;
+}
+uint64_t bytes_of(uint64_t bits) {
+  return ceil_div(bits, 8);
+}
 
 void add_read(ActionCounts& a, BufferId b, uint64_t bits, uint32_t word_bits) {
   auto& c = a.buffers[static_cast<int>(b)];
@@ -73,9 +77,15 @@ Schedule::Schedule(const Layer& layer, const ArchConfig& arch)
   const uint64_t ar = arch.array.rows, ac = arch.array.cols;
   uint64_t sr = 0, sc = 0;
   switch (arch.array.dataflow) {
-    case Dataflow::ws: sr = gemm_.k, sc = gemm_.n, stream_len_ = gemm_.p; break;
-    case Dataflow::os: sr = gemm_.p, sc = gemm_.n, stream_len_ = gemm_.k; break;
-    case Dataflow::is: sr = gemm_.k, sc = gemm_.p, stream_len_ = gemm_.n; break;
+    case Dataflow::ws:
+      sr = gemm_.k, sc = gemm_.n, stream_len_ = gemm_.p;
+      break;
+    case Dataflow::os:
+      sr = gemm_.p, sc = gemm_.n, stream_len_ = gemm_.k;
+      break;
+    case Dataflow::is:
+      sr = gemm_.k, sc = gemm_.p, stream_len_ = gemm_.n;
+      break;
   }
   row_folds_ = ceil_div(sr, ar);
   col_folds_ = ceil_div(sc, ac);
@@ -97,10 +107,10 @@ Schedule::Schedule(const Layer& layer, const ArchConfig& arch)
     if (chunk_len_ == 0)
       throw InputError(arch.file, "/buffers/ofmap/capacity_bytes",
                        fmt::format("layer \"{}\": no chunk of output pixels fits the ofmap and "
-                                   "ifmap tiles", layer.name));
+                                   "ifmap tiles",
+                                   layer.name));
     chunks_ = ceil_div(stream_len_, chunk_len_);
-    ws_column_resident_ =
-        bytes_of(gemm_.k * cols * weight_bits_) <= wb.tile_capacity_bytes();
+    ws_column_resident_ = bytes_of(gemm_.k * cols * weight_bits_) <= wb.tile_capacity_bytes();
   }
   num_steps_ = uint64_t{geo_.groups} * row_folds_ * col_folds_ * chunks_;
   prefetch_depth_ = (ib.double_buffered && wb.double_buffered) ? 2 : 1;
@@ -130,9 +140,11 @@ uint64_t Schedule::ws_footprint_bound(uint64_t chunk) const {
   // any run of `chunk` output pixels spans at most ceil(chunk / w_out) + 1 output rows.
   const uint64_t window = uint64_t{geo_.kh} * geo_.kw;
   const uint64_t cg = gemm_.k / window;
-  const uint64_t channels = std::min(cg, ceil_div(std::min<uint64_t>(arch_->array.rows, gemm_.k), window) + 1);
+  const uint64_t channels =
+      std::min(cg, ceil_div(std::min<uint64_t>(arch_->array.rows, gemm_.k), window) + 1);
   const uint64_t out_rows = std::min(geo_.h_out, ceil_div(chunk, geo_.w_out) + 1);
-  const uint64_t in_rows = std::min(geo_.h_in, (out_rows - 1) * geo_.sh + uint64_t{geo_.kh - 1} * geo_.dh + 1);
+  const uint64_t in_rows =
+      std::min(geo_.h_in, (out_rows - 1) * geo_.sh + uint64_t{geo_.kh - 1} * geo_.dh + 1);
   return channels * in_rows * geo_.w_in;
 }
 
@@ -154,7 +166,8 @@ void Schedule::check_capacity() const {
     case Dataflow::os:
       if (!input_resident_)
         for (uint64_t p0 = 0; p0 < gemm_.p; p0 += ar)
-          in_elems = std::max(in_elems, input_footprint_elems(0, gemm_.k, p0, std::min(ar, gemm_.p - p0)));
+          in_elems =
+              std::max(in_elems, input_footprint_elems(0, gemm_.k, p0, std::min(ar, gemm_.p - p0)));
       w_elems = gemm_.k * c_full;
       out_elems = r_full * c_full;
       break;
@@ -178,16 +191,19 @@ void Schedule::check_capacity() const {
   for (const Need& n : needs) {
     const auto& b = arch_->buffer(n.id);
     if (n.bytes > b.tile_capacity_bytes())
-      throw InputError(arch_->file, fmt::format("/buffers/{}/capacity_bytes", to_string(n.id)),
-                       fmt::format("layer \"{}\" needs {} bytes for one {} fold, but one tile holds "
-                                   "{} bytes{}",
-                                   layer_->name, n.bytes, to_string(arch_->array.dataflow),
-                                   b.tile_capacity_bytes(),
-                                   b.double_buffered ? " (half of the double-buffered macro)" : ""));
+      throw InputError(
+          arch_->file, fmt::format("/buffers/{}/capacity_bytes", to_string(n.id)),
+          fmt::format("layer \"{}\" needs {} bytes for one {} fold, but one tile holds "
+                      "{} bytes{}",
+                      layer_->name, n.bytes, to_string(arch_->array.dataflow),
+                      b.tile_capacity_bytes(),
+                      b.double_buffered ? " (half of the double-buffered macro)" : ""));
   }
 }
 
-Step Schedule::step(uint64_t s) const { return on_array_ ? array_step(s) : vector_step(); }
+Step Schedule::step(uint64_t s) const {
+  return on_array_ ? array_step(s) : vector_step();
+}
 
 Step Schedule::array_step(uint64_t s) const {
   Step st;
@@ -206,9 +222,9 @@ Step Schedule::array_step(uint64_t s) const {
   const uint64_t out_bits_final = act_bits_;  // results leave in the activation format
   switch (arch_->array.dataflow) {
     case Dataflow::ws: {
-      c = local / (chunks_ * row_folds_);  // N-fold, outer
+      c = local / (chunks_ * row_folds_);                // N-fold, outer
       const uint64_t pc = local / row_folds_ % chunks_;  // chunk of P
-      r = local % row_folds_;  // K-fold, inner
+      r = local % row_folds_;                            // K-fold, inner
       st.r0 = r * ar, st.r_len = std::min(ar, gemm_.k - st.r0);
       st.c0 = c * ac, st.c_len = std::min(ac, gemm_.n - st.c0);
       st.t0 = pc * chunk_len_, st.t_len = std::min(chunk_len_, gemm_.p - st.t0);
@@ -226,11 +242,10 @@ Step Schedule::array_step(uint64_t s) const {
       add_write(a, BufferId::ofmap, t * st.c_len * acc_bits_, ob.word_bits);
       if (!st.first_pass) add_read(a, BufferId::ofmap, t * st.c_len * acc_bits_, ob.word_bits);
       st.fill_cycles = port_cycles(ar, w_read * weight_bits_, wb.read_bits_per_cycle());
-      st.stream_cycles = std::max({port_cycles(t, t * st.r_len * act_bits_, ib.read_bits_per_cycle()),
-                                   port_cycles(t, t * st.c_len * acc_bits_, ob.write_bits_per_cycle()),
-                                   st.first_pass ? t
-                                                 : port_cycles(t, t * st.c_len * acc_bits_,
-                                                               ob.read_bits_per_cycle())});
+      st.stream_cycles = std::max(
+          {port_cycles(t, t * st.r_len * act_bits_, ib.read_bits_per_cycle()),
+           port_cycles(t, t * st.c_len * acc_bits_, ob.write_bits_per_cycle()),
+           st.first_pass ? t : port_cycles(t, t * st.c_len * acc_bits_, ob.read_bits_per_cycle())});
       a.register_write_bits += w_read * weight_bits_;
       break;
     }
@@ -248,8 +263,9 @@ Step Schedule::array_step(uint64_t s) const {
       add_read(a, BufferId::ifmap, t * st.r_len * act_bits_, ib.word_bits);
       add_read(a, BufferId::weight, t * st.c_len * weight_bits_, wb.word_bits);
       st.fill_cycles = 0;
-      st.stream_cycles = std::max(port_cycles(t, t * st.r_len * act_bits_, ib.read_bits_per_cycle()),
-                                  port_cycles(t, t * st.c_len * weight_bits_, wb.read_bits_per_cycle()));
+      st.stream_cycles =
+          std::max(port_cycles(t, t * st.r_len * act_bits_, ib.read_bits_per_cycle()),
+                   port_cycles(t, t * st.c_len * weight_bits_, wb.read_bits_per_cycle()));
       // The finished outputs drain into the ofmap buffer and on to DRAM.
       add_write(a, BufferId::ofmap, st.r_len * st.c_len * acc_bits_, ob.word_bits);
       break;
@@ -269,13 +285,11 @@ Step Schedule::array_step(uint64_t s) const {
       add_read(a, BufferId::weight, t * st.r_len * weight_bits_, wb.word_bits);
       add_write(a, BufferId::ofmap, t * st.c_len * acc_bits_, ob.word_bits);
       if (!st.first_pass) add_read(a, BufferId::ofmap, t * st.c_len * acc_bits_, ob.word_bits);
-      st.fill_cycles =
-          port_cycles(ar, st.r_len * st.c_len * act_bits_, ib.read_bits_per_cycle());
-      st.stream_cycles = std::max({port_cycles(t, t * st.r_len * weight_bits_, wb.read_bits_per_cycle()),
-                                   port_cycles(t, t * st.c_len * acc_bits_, ob.write_bits_per_cycle()),
-                                   st.first_pass ? t
-                                                 : port_cycles(t, t * st.c_len * acc_bits_,
-                                                               ob.read_bits_per_cycle())});
+      st.fill_cycles = port_cycles(ar, st.r_len * st.c_len * act_bits_, ib.read_bits_per_cycle());
+      st.stream_cycles = std::max(
+          {port_cycles(t, t * st.r_len * weight_bits_, wb.read_bits_per_cycle()),
+           port_cycles(t, t * st.c_len * acc_bits_, ob.write_bits_per_cycle()),
+           st.first_pass ? t : port_cycles(t, t * st.c_len * acc_bits_, ob.read_bits_per_cycle())});
       a.register_write_bits += st.r_len * st.c_len * act_bits_;
       break;
     }
@@ -319,8 +333,12 @@ Step Schedule::vector_step() const {
   const int fmt = static_cast<int>(integer ? NumFormat::fp32 : arch_->activation_format);
   uint64_t in_elems = l.in.elements();
   switch (l.type) {
-    case LayerType::relu: a.comparisons += out * (l.relu_cap > 0 ? 2 : 1); break;
-    case LayerType::maxpool: a.comparisons += out * (uint64_t{l.kh} * l.kw - 1); break;
+    case LayerType::relu:
+      a.comparisons += out * (l.relu_cap > 0 ? 2 : 1);
+      break;
+    case LayerType::maxpool:
+      a.comparisons += out * (uint64_t{l.kh} * l.kw - 1);
+      break;
     case LayerType::avgpool:
       a.additions[fmt] += out * (uint64_t{l.kh} * l.kw - 1);
       a.multiplications[fmt] += out;  // × 1/window
@@ -333,7 +351,8 @@ Step Schedule::vector_step() const {
       a.multiplications[fmt] += out;
       a.additions[fmt] += out;
       break;
-    default: break;
+    default:
+      break;
   }
   if (integer) a.multiplications[fmt] += out;  // requantize
   const uint64_t ops = a.comparisons + a.total_additions() + a.total_multiplications();

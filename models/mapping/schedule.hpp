@@ -11,14 +11,14 @@ namespace kq {
 /// the stationary operand plane) with the DRAM traffic it needs first and produces after.
 struct Step {
   uint32_t group = 0;
-  uint64_t r0 = 0, r_len = 0;  ///< slice of the operand plane's rows (Sr) this fold covers
-  uint64_t c0 = 0, c_len = 0;  ///< slice of its columns (Sc)
-  uint64_t t0 = 0, t_len = 0;  ///< slice of the streamed dimension (ws: a chunk of P)
-  bool first_pass = true;      ///< first reduction fold of its outputs (no partial sum read)
-  bool last_pass = true;       ///< last reduction fold: outputs final, written to DRAM
-  uint64_t fill_cycles = 0;    ///< stationary operand enters the array
-  uint64_t stream_cycles = 0;  ///< streamed operand passes (stretched by buffer ports)
-  uint64_t drain_cycles = 0;   ///< operand skew and result drain: (rows−1) + (cols−1)
+  uint64_t r0 = 0, r_len = 0;     ///< slice of the operand plane's rows (Sr) this fold covers
+  uint64_t c0 = 0, c_len = 0;     ///< slice of its columns (Sc)
+  uint64_t t0 = 0, t_len = 0;     ///< slice of the streamed dimension (ws: a chunk of P)
+  bool first_pass = true;         ///< first reduction fold of its outputs (no partial sum read)
+  bool last_pass = true;          ///< last reduction fold: outputs final, written to DRAM
+  uint64_t fill_cycles = 0;       ///< stationary operand enters the array
+  uint64_t stream_cycles = 0;     ///< streamed operand passes (stretched by buffer ports)
+  uint64_t drain_cycles = 0;      ///< operand skew and result drain: (rows−1) + (cols−1)
   uint64_t dram_read_bytes = 0;   ///< fetched before the fold may start
   uint64_t dram_write_bytes = 0;  ///< written after it ends
   /// Arithmetic, buffer and register actions of the fold (no cycles, no DRAM bytes).

@@ -92,7 +92,8 @@ std::vector<double> reference_layer(const Layer& l,
       return y;
     }
     case LayerType::maxpool:
-    case LayerType::avgpool: return pool(l, x);
+    case LayerType::avgpool:
+      return pool(l, x);
     case LayerType::add: {
       const std::vector<double>& b = *inputs.at(1);
       std::vector<double> y(x.size());
@@ -122,9 +123,8 @@ std::vector<double> reference_conv_abs_sum(const Layer& l, const std::vector<dou
                                            const std::vector<double>& bias) {
   std::vector<double> abias(bias.size());
   for (size_t i = 0; i < bias.size(); ++i) abias[i] = std::fabs(bias[i]);
-  return direct_conv<double>(l, input, weight, abias, [](double a, double xi, double wi) {
-    return a + std::fabs(xi * wi);
-  });
+  return direct_conv<double>(l, input, weight, abias,
+                             [](double a, double xi, double wi) { return a + std::fabs(xi * wi); });
 }
 
 }  // namespace kq

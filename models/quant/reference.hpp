@@ -13,7 +13,8 @@ namespace kq {
 /// Double-precision reference of any layer type. `inputs` are the producer outputs in the
 /// order of layer.inputs (two for add). Windows reaching outside the input read zeros
 /// (max-pool ignores them); avg-pool divides by kh·kw (PyTorch's count_include_pad).
-std::vector<double> reference_layer(const Layer& l, const std::vector<const std::vector<double>*>& inputs,
+std::vector<double> reference_layer(const Layer& l,
+                                    const std::vector<const std::vector<double>*>& inputs,
                                     const std::vector<double>& weight,
                                     const std::vector<double>& bias);
 

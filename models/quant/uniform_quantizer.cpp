@@ -12,7 +12,9 @@ int32_t quantize_value(double x, double scale, int32_t qmax) {
   return static_cast<int32_t>(std::clamp(q, -static_cast<double>(qmax), static_cast<double>(qmax)));
 }
 
-double scale_for(double max_abs, int32_t qmax) { return max_abs > 0 ? max_abs / qmax : 1.0; }
+double scale_for(double max_abs, int32_t qmax) {
+  return max_abs > 0 ? max_abs / qmax : 1.0;
+}
 
 }  // namespace
 
@@ -35,9 +37,11 @@ QuantizedTensor quantize_per_channel(const std::vector<float>& w, uint64_t chann
   q.codes.resize(w.size());
   for (uint64_t n = 0; n < channels; ++n) {
     double m = 0;
-    for (uint64_t i = 0; i < per; ++i) m = std::max(m, static_cast<double>(std::fabs(w[n * per + i])));
+    for (uint64_t i = 0; i < per; ++i)
+      m = std::max(m, static_cast<double>(std::fabs(w[n * per + i])));
     q.scales[n] = scale_for(m, qmax);
-    for (uint64_t i = 0; i < per; ++i) q.codes[n * per + i] = quantize_value(w[n * per + i], q.scales[n], qmax);
+    for (uint64_t i = 0; i < per; ++i)
+      q.codes[n * per + i] = quantize_value(w[n * per + i], q.scales[n], qmax);
   }
   return q;
 }

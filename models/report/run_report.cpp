@@ -32,7 +32,9 @@ ordered breakdown(const std::vector<CostItem>& items) {
 }
 
 /// JSON has no NaN or infinity: a non-finite figure is null (summary.md explains it).
-ordered number_or_null(double v) { return std::isfinite(v) ? ordered(v) : ordered(nullptr); }
+ordered number_or_null(double v) {
+  return std::isfinite(v) ? ordered(v) : ordered(nullptr);
+}
 
 ordered counts_json(const ActionCounts& c, const ArchConfig& arch, const TechTable& tech,
                     uint64_t macs) {
@@ -52,8 +54,10 @@ ordered counts_json(const ActionCounts& c, const ArchConfig& arch, const TechTab
   for (int b = 0; b < kNumBuffers; ++b) {
     const auto& bc = c.buffers[b];
     bufs[std::string(to_string(static_cast<BufferId>(b)))] =
-        ordered{{"read_words", bc.read_words}, {"write_words", bc.write_words},
-                {"read_bits", bc.read_bits}, {"write_bits", bc.write_bits}};
+        ordered{{"read_words", bc.read_words},
+                {"write_words", bc.write_words},
+                {"read_bits", bc.read_bits},
+                {"write_bits", bc.write_bits}};
   }
   j["buffer_accesses"] = bufs;
   j["register_read_bits"] = c.register_read_bits;
@@ -62,7 +66,8 @@ ordered counts_json(const ActionCounts& c, const ArchConfig& arch, const TechTab
                              {"dram", unit_cycles(c.dram)},
                              {"vector_unit", unit_cycles(c.vector)}};
   const double pes = static_cast<double>(arch.array.rows) * arch.array.cols;
-  j["array_utilization"] = c.cycles ? static_cast<double>(macs) / (static_cast<double>(c.cycles) * pes) : 0.0;
+  j["array_utilization"] =
+      c.cycles ? static_cast<double>(macs) / (static_cast<double>(c.cycles) * pes) : 0.0;
   const EnergyBreakdown e = compute_energy(c, arch, tech);
   j["energy_pj"] = e.total_pj;
   j["energy_dynamic_pj"] = e.dynamic_pj;
@@ -94,7 +99,8 @@ json report_to_json(const RunReport& r) {
   j["seed"] = r.seed;
   ordered inputs = ordered::array();
   for (const auto& f : r.inputs)
-    inputs.push_back(ordered{{"role", f.role}, {"path", f.path}, {"fnv1a64", file_fnv1a64(f.path)}});
+    inputs.push_back(
+        ordered{{"role", f.role}, {"path", f.path}, {"fnv1a64", file_fnv1a64(f.path)}});
   j["inputs"] = inputs;
   j["design"] = ordered{{"name", arch.name},
                         {"datapath", arch.datapath},
@@ -111,7 +117,8 @@ json report_to_json(const RunReport& r) {
                           {"macs", r.workload->total_macs()},
                           {"params", r.workload->total_params()}};
   const AreaBreakdown area = compute_area(arch, tech);
-  ordered area_j = ordered{{"area_um2", area.total_um2}, {"area_breakdown_um2", breakdown(area.components)}};
+  ordered area_j =
+      ordered{{"area_um2", area.total_um2}, {"area_breakdown_um2", breakdown(area.components)}};
 
   ordered totals = counts_json(r.cost.totals, arch, tech, r.workload->total_macs());
   totals["area_um2"] = area_j["area_um2"];
@@ -134,11 +141,12 @@ json report_to_json(const RunReport& r) {
     if (i < r.quality.size()) {
       const LayerQuality& q = r.quality[i];
       l["output_sqnr_db"] = number_or_null(q.output_sqnr_db);
-      l["reference_check"] = ordered{{"kind", q.check.kind},
-                                     {"compared", q.check.compared},
-                                     {"violations", q.check.violations},
-                                     {"max_abs_error", q.check.max_abs_error},
-                                     {"max_error_over_bound", number_or_null(q.check.max_error_over_bound)}};
+      l["reference_check"] =
+          ordered{{"kind", q.check.kind},
+                  {"compared", q.check.compared},
+                  {"violations", q.check.violations},
+                  {"max_abs_error", q.check.max_abs_error},
+                  {"max_error_over_bound", number_or_null(q.check.max_error_over_bound)}};
     }
     layers.push_back(l);
   }
@@ -167,12 +175,12 @@ std::string report_layers_csv(const json& r) {
 std::string report_console_table(const json& r) {
   const json& t = r["totals"];
   const json& d = r["design"];
-  std::string out = fmt::format("{} on {} ({}x{} {}, {}/{}→{}), mode {}\n",
-                                r["workload"]["name"].get<std::string>(), d["name"].get<std::string>(),
-                                d["array_rows"].get<int>(), d["array_cols"].get<int>(),
-                                d["dataflow"].get<std::string>(), d["activation_format"].get<std::string>(),
-                                d["weight_format"].get<std::string>(),
-                                d["accumulator_format"].get<std::string>(), r["mode"].get<std::string>());
+  std::string out = fmt::format(
+      "{} on {} ({}x{} {}, {}/{}→{}), mode {}\n", r["workload"]["name"].get<std::string>(),
+      d["name"].get<std::string>(), d["array_rows"].get<int>(), d["array_cols"].get<int>(),
+      d["dataflow"].get<std::string>(), d["activation_format"].get<std::string>(),
+      d["weight_format"].get<std::string>(), d["accumulator_format"].get<std::string>(),
+      r["mode"].get<std::string>());
   out += fmt::format("  {:<22}{:>16}\n", "cycles", t["cycles"].get<uint64_t>());
   out += fmt::format("  {:<22}{:>16.1f}\n", "latency (us)", t["latency_us"].get<double>());
   out += fmt::format("  {:<22}{:>16}\n", "multiplications", t["multiplications"].get<uint64_t>());
@@ -180,14 +188,16 @@ std::string report_console_table(const json& r) {
   out += fmt::format("  {:<22}{:>16}\n", "DRAM (bytes)", t["dram_bytes"].get<uint64_t>());
   out += fmt::format("  {:<22}{:>16.4g}\n", "energy (uJ)", t["energy_pj"].get<double>() * 1e-6);
   out += fmt::format("  {:<22}{:>16.4g}\n", "area (mm2)", t["area_um2"].get<double>() * 1e-6);
-  out += fmt::format("  {:<22}{:>16.3f}\n", "array utilization", t["array_utilization"].get<double>());
+  out +=
+      fmt::format("  {:<22}{:>16.3f}\n", "array utilization", t["array_utilization"].get<double>());
   return out;
 }
 
 std::string report_summary_md(const json& r) {
   const json& t = r["totals"];
-  std::string out = fmt::format("# kqsim report: {} on {}\n\n", r["workload"]["name"].get<std::string>(),
-                                r["design"]["name"].get<std::string>());
+  std::string out =
+      fmt::format("# kqsim report: {} on {}\n\n", r["workload"]["name"].get<std::string>(),
+                  r["design"]["name"].get<std::string>());
   out += "```\n" + report_console_table(r) + "```\n\n";
   out += "## Energy by component\n\n| component | energy (uJ) | share |\n|---|---:|---:|\n";
   const double total = t["energy_pj"].get<double>();
@@ -197,20 +207,23 @@ std::string report_summary_md(const json& r) {
   out += "\n## Area by component\n\n| component | area (mm2) |\n|---|---:|\n";
   for (auto it = t["area_breakdown_um2"].begin(); it != t["area_breakdown_um2"].end(); ++it)
     out += fmt::format("| {} | {:.4g} |\n", it.key(), it.value().get<double>() * 1e-6);
-  out += "\n## Layers\n\n| layer | type | cycles | MACs | mults | adds | DRAM (bytes) | energy (uJ) | "
-         "util | SQNR (dB) |\n|---|---|---:|---:|---:|---:|---:|---:|---:|---:|\n";
+  out +=
+      "\n## Layers\n\n| layer | type | cycles | MACs | mults | adds | DRAM (bytes) | energy (uJ) | "
+      "util | SQNR (dB) |\n|---|---|---:|---:|---:|---:|---:|---:|---:|---:|\n";
   for (const auto& l : r["layers"]) {
-    out += fmt::format("| {} | {} | {} | {} | {} | {} | {} | {:.4g} | {:.3f} | {} |\n",
-                       l["name"].get<std::string>(), l["type"].get<std::string>(),
-                       l["cycles"].get<uint64_t>(), si(static_cast<double>(l["macs"].get<uint64_t>())),
-                       si(static_cast<double>(l["multiplications"].get<uint64_t>())),
-                       si(static_cast<double>(l["additions"].get<uint64_t>())),
-                       si(static_cast<double>(l["dram_bytes"].get<uint64_t>())),
-                       l["energy_pj"].get<double>() * 1e-6, l["array_utilization"].get<double>(),
-                       l.contains("output_sqnr_db") ? fmt_sqnr(l["output_sqnr_db"]) : std::string("-"));
+    out += fmt::format(
+        "| {} | {} | {} | {} | {} | {} | {} | {:.4g} | {:.3f} | {} |\n",
+        l["name"].get<std::string>(), l["type"].get<std::string>(), l["cycles"].get<uint64_t>(),
+        si(static_cast<double>(l["macs"].get<uint64_t>())),
+        si(static_cast<double>(l["multiplications"].get<uint64_t>())),
+        si(static_cast<double>(l["additions"].get<uint64_t>())),
+        si(static_cast<double>(l["dram_bytes"].get<uint64_t>())),
+        l["energy_pj"].get<double>() * 1e-6, l["array_utilization"].get<double>(),
+        l.contains("output_sqnr_db") ? fmt_sqnr(l["output_sqnr_db"]) : std::string("-"));
   }
-  out += "\nSQNR: the layer's output on this design against the fp32 golden network (double "
-         "precision) on the same input and weights; \"exact\" means no difference.\n";
+  out +=
+      "\nSQNR: the layer's output on this design against the fp32 golden network (double "
+      "precision) on the same input and weights; \"exact\" means no difference.\n";
   return out;
 }
 

@@ -30,7 +30,7 @@ struct Layer {
   LayerType type = LayerType::conv2d;
   /// Producers: index into Workload::layers, or -1 for the network input.
   std::vector<int> inputs;
-  Shape in;   ///< shape of inputs[0]
+  Shape in;  ///< shape of inputs[0]
   Shape out;
   // conv2d / pooling geometry
   uint32_t kh = 1, kw = 1, sh = 1, sw = 1, ph = 0, pw = 0, dh = 1, dw = 1;

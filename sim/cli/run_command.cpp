@@ -22,15 +22,14 @@ namespace {
 
 namespace po = boost::program_options;
 
-
 }  // namespace
 
 int run_command(int argc, char* argv[]) {
   po::options_description opts("kqsim run options");
   std::string arch_path, workload_path, out_dir, mode_name, weights_path, input_path, vcd_path;
   uint64_t seed = 1;
-  opts.add_options()("help,h", "show this help")(
-      "arch", po::value(&arch_path)->required(), "architecture config (arch_configs/*.json)")(
+  opts.add_options()("help,h", "show this help")("arch", po::value(&arch_path)->required(),
+                                                 "architecture config (arch_configs/*.json)")(
       "workload", po::value(&workload_path)->required(),
       "workload (workloads/*.json, or a SCALE-Sim topology .csv)")(
       "out", po::value(&out_dir)->default_value("reports/run"), "output directory (replaced)")(
@@ -114,7 +113,8 @@ int run_command(int argc, char* argv[]) {
     write_output_dir(out_dir, {{"report.json", json.dump(2) + "\n"},
                                {"layers.csv", report_layers_csv(json)},
                                {"summary.md", report_summary_md(json)}});
-    if (!vm.count("quiet")) std::cout << report_console_table(json) << "report: " << out_dir << "/report.json\n";
+    if (!vm.count("quiet"))
+      std::cout << report_console_table(json) << "report: " << out_dir << "/report.json\n";
     return 0;
   } catch (const InputError& e) {
     std::fprintf(stderr, "error: %s\n", e.what());

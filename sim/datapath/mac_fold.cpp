@@ -12,9 +12,12 @@ struct Ranges {
 
 Ranges fold_ranges(const ArrayOperands& o, const Step& s, Dataflow d) {
   switch (d) {
-    case Dataflow::ws: return {s.t0, s.t0 + s.t_len, s.r0, s.r0 + s.r_len, s.c0, s.c0 + s.c_len};
-    case Dataflow::os: return {s.r0, s.r0 + s.r_len, 0, o.k, s.c0, s.c0 + s.c_len};
-    case Dataflow::is: return {s.c0, s.c0 + s.c_len, s.r0, s.r0 + s.r_len, 0, o.n};
+    case Dataflow::ws:
+      return {s.t0, s.t0 + s.t_len, s.r0, s.r0 + s.r_len, s.c0, s.c0 + s.c_len};
+    case Dataflow::os:
+      return {s.r0, s.r0 + s.r_len, 0, o.k, s.c0, s.c0 + s.c_len};
+    case Dataflow::is:
+      return {s.c0, s.c0 + s.c_len, s.r0, s.r0 + s.r_len, 0, o.n};
   }
   return {};
 }
@@ -63,8 +66,8 @@ void fold_int(ArrayOperands& o, const Ranges& r, uint64_t g) {
       const int32_t* wr = w + k * o.n;
       // Unsigned arithmetic gives the int32 adder's wrap-around without signed overflow UB.
       for (uint64_t n = r.n0; n < r.n1; ++n)
-        a[n] = static_cast<int32_t>(static_cast<uint32_t>(a[n]) +
-                                    static_cast<uint32_t>(xv * wr[n]));
+        a[n] =
+            static_cast<int32_t>(static_cast<uint32_t>(a[n]) + static_cast<uint32_t>(xv * wr[n]));
     }
   }
 }

@@ -11,10 +11,14 @@
 namespace kq {
 namespace {
 
-std::vector<double> to_double(const std::vector<float>& v) { return {v.begin(), v.end()}; }
+std::vector<double> to_double(const std::vector<float>& v) {
+  return {v.begin(), v.end()};
+}
 
 /// Higham's γ_n = n·u / (1 − n·u): the relative error bound of n rounded operations.
-double gamma_n(double n, double u) { return n * u / (1.0 - n * u); }
+double gamma_n(double n, double u) {
+  return n * u / (1.0 - n * u);
+}
 
 std::vector<float> rounded(const std::vector<float>& v, NumFormat f) {
   std::vector<float> out(v.size());
@@ -26,7 +30,10 @@ std::vector<float> rounded(const std::vector<float>& v, NumFormat f) {
 
 NetworkState::NetworkState(const Workload& w, const ArchConfig& arch, const NetworkParams& params,
                            bool check_reference)
-    : w_(&w), arch_(&arch), params_(&params), check_(check_reference),
+    : w_(&w),
+      arch_(&arch),
+      params_(&params),
+      check_(check_reference),
       integer_(!is_float(arch.activation_format)) {
   outputs_.resize(w.layers.size());
   output_scales_.assign(w.layers.size(), 1.0);
@@ -34,10 +41,12 @@ NetworkState::NetworkState(const Workload& w, const ArchConfig& arch, const Netw
   quality_.resize(w.layers.size());
   golden_input_ = to_double(params.input.data);
   if (integer_) {
-    const QuantizedTensor q = quantize_per_tensor(params.input.data, width_bits(arch.activation_format));
+    const QuantizedTensor q =
+        quantize_per_tensor(params.input.data, width_bits(arch.activation_format));
     input_scale_ = q.scales[0];
     input_.resize(q.codes.size());
-    for (size_t i = 0; i < q.codes.size(); ++i) input_[i] = static_cast<float>(q.codes[i] * input_scale_);
+    for (size_t i = 0; i < q.codes.size(); ++i)
+      input_[i] = static_cast<float>(q.codes[i] * input_scale_);
   } else {
     input_ = rounded(params.input.data, arch.activation_format);
   }
@@ -56,7 +65,8 @@ double NetworkState::input_scale_of(size_t li, size_t which) const {
 void NetworkState::golden_layer(size_t li) {
   const Layer& l = w_->layers[li];
   std::vector<const std::vector<double>*> ins;
-  for (int src : l.inputs) ins.push_back(src < 0 ? &golden_input_ : &golden_[static_cast<size_t>(src)]);
+  for (int src : l.inputs)
+    ins.push_back(src < 0 ? &golden_input_ : &golden_[static_cast<size_t>(src)]);
   golden_[li] = reference_layer(l, ins, to_double(params_->layers[li].weight.data),
                                 to_double(params_->layers[li].bias.data));
   quality_[li].output_sqnr_db = sqnr_db(golden_[li], to_double(outputs_[li]));
@@ -67,7 +77,8 @@ void NetworkState::store_output(size_t li, std::vector<float> values) {
     // Requantize per tensor, calibrated on this output (what an int8 design writes to DRAM).
     const QuantizedTensor q = quantize_per_tensor(values, width_bits(arch_->activation_format));
     output_scales_[li] = q.scales[0];
-    for (size_t i = 0; i < values.size(); ++i) values[i] = static_cast<float>(q.codes[i] * q.scales[0]);
+    for (size_t i = 0; i < values.size(); ++i)
+      values[i] = static_cast<float>(q.codes[i] * q.scales[0]);
   } else {
     for (float& v : values) v = round_to(arch_->activation_format, v);
   }
@@ -89,14 +100,16 @@ ArrayOperands& NetworkState::begin_array_layer(size_t li) {
   const LayerParams& lp = params_->layers[li];
   const uint64_t cg = l.type == LayerType::fc ? l.in.elements() : l.in.c / l.groups;
   const uint64_t kh = l.type == LayerType::fc ? 1 : l.kh, kw = l.type == LayerType::fc ? 1 : l.kw;
-  const uint64_t h_in = l.type == LayerType::fc ? 1 : l.in.h, w_in = l.type == LayerType::fc ? 1 : l.in.w;
+  const uint64_t h_in = l.type == LayerType::fc ? 1 : l.in.h,
+                 w_in = l.type == LayerType::fc ? 1 : l.in.w;
   const uint64_t w_out = l.type == LayerType::fc ? 1 : l.out.w;
 
   // Weights: integer designs quantize per output channel.
   std::vector<float> wvals = lp.weight.data;
   std::vector<int32_t> wcodes;
   if (integer_) {
-    const QuantizedTensor q = quantize_per_channel(wvals, l.out.c, width_bits(arch_->weight_format));
+    const QuantizedTensor q =
+        quantize_per_channel(wvals, l.out.c, width_bits(arch_->weight_format));
     weight_scales_ = q.scales;
     wcodes = q.codes;
   } else {
@@ -107,32 +120,47 @@ ArrayOperands& NetworkState::begin_array_layer(size_t li) {
 
   // im2col: x[g][p][k] with k = c·kh·kw + ky·kw + kx (the [N, C, kh, kw] weight order).
   const size_t xsize = o.groups * o.p * o.k;
-  if (integer_) o.xi.assign(xsize, 0); else o.xf.assign(xsize, 0.0f);
+  if (integer_)
+    o.xi.assign(xsize, 0);
+  else
+    o.xf.assign(xsize, 0.0f);
   for (uint64_t gi = 0; gi < o.groups; ++gi)
     for (uint64_t p = 0; p < o.p; ++p) {
       const uint64_t oy = p / w_out, ox = p % w_out;
       for (uint64_t c = 0; c < cg; ++c)
         for (uint64_t ky = 0; ky < kh; ++ky) {
-          const int64_t iy = static_cast<int64_t>(oy * l.sh + ky * l.dh) - (l.type == LayerType::fc ? 0 : l.ph);
+          const int64_t iy =
+              static_cast<int64_t>(oy * l.sh + ky * l.dh) - (l.type == LayerType::fc ? 0 : l.ph);
           for (uint64_t kx = 0; kx < kw; ++kx) {
-            const int64_t ix = static_cast<int64_t>(ox * l.sw + kx * l.dw) - (l.type == LayerType::fc ? 0 : l.pw);
-            if (iy < 0 || ix < 0 || iy >= static_cast<int64_t>(h_in) || ix >= static_cast<int64_t>(w_in)) continue;
+            const int64_t ix =
+                static_cast<int64_t>(ox * l.sw + kx * l.dw) - (l.type == LayerType::fc ? 0 : l.pw);
+            if (iy < 0 || ix < 0 || iy >= static_cast<int64_t>(h_in) ||
+                ix >= static_cast<int64_t>(w_in))
+              continue;
             const float v = x[((gi * cg + c) * h_in + iy) * w_in + ix];
             const size_t dst = (gi * o.p + p) * o.k + (c * kh + ky) * kw + kx;
-            if (integer_) o.xi[dst] = static_cast<int32_t>(std::lround(v / sx));
-            else o.xf[dst] = v;
+            if (integer_)
+              o.xi[dst] = static_cast<int32_t>(std::lround(v / sx));
+            else
+              o.xf[dst] = v;
           }
         }
     }
   // Weights as [g][k][n]; the bias initialises the accumulators.
   const size_t wsize = o.groups * o.k * o.n;
-  if (integer_) o.wi.assign(wsize, 0); else o.wf.assign(wsize, 0.0f);
+  if (integer_)
+    o.wi.assign(wsize, 0);
+  else
+    o.wf.assign(wsize, 0.0f);
   for (uint64_t gi = 0; gi < o.groups; ++gi)
     for (uint64_t n = 0; n < o.n; ++n)
       for (uint64_t k = 0; k < o.k; ++k) {
         const size_t src = (gi * o.n + n) * o.k + k;
         const size_t dst = (gi * o.k + k) * o.n + n;
-        if (integer_) o.wi[dst] = wcodes[src]; else o.wf[dst] = wvals[src];
+        if (integer_)
+          o.wi[dst] = wcodes[src];
+        else
+          o.wf[dst] = wvals[src];
       }
   const size_t asize = o.groups * o.p * o.n;
   std::vector<int64_t> bias_codes;
@@ -147,8 +175,10 @@ ArrayOperands& NetworkState::begin_array_layer(size_t li) {
       for (uint64_t p = 0; p < o.p; ++p)
         for (uint64_t n = 0; n < o.n; ++n) {
           const size_t dst = (gi * o.p + p) * o.n + n;
-          if (integer_) o.acci[dst] = static_cast<int32_t>(bias_codes[gi * o.n + n]);
-          else o.accf[dst] = round_to(o.acc_format, lp.bias.data[gi * o.n + n]);
+          if (integer_)
+            o.acci[dst] = static_cast<int32_t>(bias_codes[gi * o.n + n]);
+          else
+            o.accf[dst] = round_to(o.acc_format, lp.bias.data[gi * o.n + n]);
         }
   return o;
 }
@@ -165,9 +195,11 @@ void NetworkState::finish_array_layer(size_t li) {
         const size_t src = (gi * o.p + p) * o.n + n;
         const uint64_t ch = gi * o.n + n;
         const size_t dst = ch * o.p + p;
-        acc_values[dst] = integer_ ? static_cast<double>(o.acci[src]) : static_cast<double>(o.accf[src]);
+        acc_values[dst] =
+            integer_ ? static_cast<double>(o.acci[src]) : static_cast<double>(o.accf[src]);
         // Integer designs dequantize at the output stage: acc · s_x · s_w[n].
-        y[dst] = integer_ ? static_cast<float>(o.acci[src] * act_scale_ * weight_scales_[ch]) : o.accf[src];
+        y[dst] = integer_ ? static_cast<float>(o.acci[src] * act_scale_ * weight_scales_[ch])
+                          : o.accf[src];
       }
   if (check_) {
     ReferenceCheck& c = quality_[li].check;
@@ -177,8 +209,10 @@ void NetworkState::finish_array_layer(size_t li) {
       // Exact integer reference on the same codes.
       std::vector<int32_t> x(input_of(li, 0).size()), wc(lp.weight.data.size());
       const std::vector<float>& xin = input_of(li, 0);
-      for (size_t i = 0; i < xin.size(); ++i) x[i] = static_cast<int32_t>(std::lround(xin[i] / act_scale_));
-      const QuantizedTensor q = quantize_per_channel(lp.weight.data, l.out.c, width_bits(arch_->weight_format));
+      for (size_t i = 0; i < xin.size(); ++i)
+        x[i] = static_cast<int32_t>(std::lround(xin[i] / act_scale_));
+      const QuantizedTensor q =
+          quantize_per_channel(lp.weight.data, l.out.c, width_bits(arch_->weight_format));
       std::vector<int64_t> b;
       if (!lp.bias.data.empty()) b = quantize_bias(lp.bias.data, act_scale_, q.scales);
       const std::vector<int64_t> ref = reference_conv_integer(l, x, q.codes, b);
@@ -196,7 +230,8 @@ void NetworkState::finish_array_layer(size_t li) {
       const std::vector<double> mag = reference_conv_abs_sum(l, xd, wd, bd);
       // Each output is bias + K rounded products + K rounded sums: |err| ≤ (u_mul·(1+γ) +
       // γ_K(u_acc))·(|b| + Σ|x·w|), with a 1e-12 relative allowance for the double reference.
-      const double u_mul = o.mult_format == NumFormat::fp32 ? std::ldexp(1.0, -24) : unit_roundoff(o.mult_format);
+      const double u_mul =
+          o.mult_format == NumFormat::fp32 ? std::ldexp(1.0, -24) : unit_roundoff(o.mult_format);
       const double u_acc = unit_roundoff(o.acc_format);
       const double g = gamma_n(static_cast<double>(o.k), u_acc);
       const double rel = u_mul * (1 + g) + g + 1e-12;
@@ -206,8 +241,10 @@ void NetworkState::finish_array_layer(size_t li) {
         const double bound = rel * mag[i];
         c.max_abs_error = std::max(c.max_abs_error, err);
         if (err > bound) ++c.violations;
-        if (bound > 0) c.max_error_over_bound = std::max(c.max_error_over_bound, err / bound);
-        else if (err > 0) c.max_error_over_bound = std::numeric_limits<double>::infinity();
+        if (bound > 0)
+          c.max_error_over_bound = std::max(c.max_error_over_bound, err / bound);
+        else if (err > 0)
+          c.max_error_over_bound = std::numeric_limits<double>::infinity();
       }
     }
   }

@@ -18,6 +18,7 @@ namespace kq {
 /// flight, and the golden fp32 network that quality is measured against.
 class NetworkState {
  public:
+  /// Keeps references to w, arch and params: they must outlive the state.
   NetworkState(const Workload& w, const ArchConfig& arch, const NetworkParams& params,
                bool check_reference);
 
@@ -44,8 +45,8 @@ class NetworkState {
   const NetworkParams* params_;
   bool check_;
   bool integer_;
-  std::vector<float> input_;   ///< network input as stored
-  double input_scale_ = 1;     ///< integer designs
+  std::vector<float> input_;  ///< network input as stored
+  double input_scale_ = 1;    ///< integer designs
   std::vector<std::vector<float>> outputs_;
   std::vector<double> output_scales_;
   std::vector<std::vector<double>> golden_;  ///< fp32 golden network outputs (double)

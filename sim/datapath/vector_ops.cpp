@@ -9,14 +9,19 @@ namespace kq {
 
 unsigned vector_ops_per_output(const Layer& l) {
   switch (l.type) {
-    case LayerType::add: return 1;
-    case LayerType::batchnorm: return 2;
-    case LayerType::avgpool: return l.kh * l.kw;  // kh·kw − 1 adds and one scaling
-    default: return 0;                            // max and clip are exact
+    case LayerType::add:
+      return 1;
+    case LayerType::batchnorm:
+      return 2;
+    case LayerType::avgpool:
+      return l.kh * l.kw;  // kh·kw − 1 adds and one scaling
+    default:
+      return 0;  // max and clip are exact
   }
 }
 
-std::vector<float> vector_layer(const Layer& l, const std::vector<const std::vector<float>*>& inputs,
+std::vector<float> vector_layer(const Layer& l,
+                                const std::vector<const std::vector<float>*>& inputs,
                                 const std::vector<float>& weight, const std::vector<float>& bias,
                                 NumFormat fmt) {
   const std::vector<float>& x = *inputs.at(0);
@@ -62,7 +67,8 @@ std::vector<float> vector_layer(const Layer& l, const std::vector<const std::vec
           }
       break;
     }
-    default: break;
+    default:
+      break;
   }
   return y;
 }

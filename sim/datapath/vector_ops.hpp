@@ -8,7 +8,8 @@ namespace kq {
 
 /// Element-wise layers (ReLU, pooling, residual add, batchnorm) as the vector unit computes
 /// them: float arithmetic with every result rounded to `fmt` (fp32, fp16 or bf16).
-std::vector<float> vector_layer(const Layer& l, const std::vector<const std::vector<float>*>& inputs,
+std::vector<float> vector_layer(const Layer& l,
+                                const std::vector<const std::vector<float>*>& inputs,
                                 const std::vector<float>& weight, const std::vector<float>& bias,
                                 NumFormat fmt);
 

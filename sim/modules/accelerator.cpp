@@ -1,8 +1,7 @@
 #include "sim/modules/accelerator.hpp"
 
-#include <systemc>
-
 #include <memory>
+#include <systemc>
 
 #include "sim/modules/controller.hpp"
 #include "sim/modules/dram.hpp"
@@ -16,8 +15,8 @@ namespace {
 /// passive SRAM macros whose capacity the schedule checks and whose reads and writes the
 /// units count as they stream through them.
 struct Accelerator : sc_core::sc_module {
-  Accelerator(sc_core::sc_module_name name, const Workload& w, const ArchConfig& arch,
-              SimMode mode, NetworkState* state)
+  Accelerator(sc_core::sc_module_name name, const Workload& w, const ArchConfig& arch, SimMode mode,
+              NetworkState* state)
       : sc_module(name),
         dram("dram", arch.dram, mode),
         array("mac_array", mode, arch.array.dataflow),
@@ -26,7 +25,8 @@ struct Accelerator : sc_core::sc_module {
     // Fast mode has no clock at all: nothing ticks, time jumps from event to event.
     sc_core::sc_signal_in_if<bool>* c = &no_clock;
     if (mode == SimMode::cycle) {
-      clock = std::make_unique<sc_core::sc_clock>("clk", kCyclePeriod, 0.5, sc_core::SC_ZERO_TIME, false);
+      clock = std::make_unique<sc_core::sc_clock>("clk", kCyclePeriod, 0.5, sc_core::SC_ZERO_TIME,
+                                                  false);
       c = clock.get();
     }
     dram.clk(*c);
@@ -57,7 +57,8 @@ SimResult simulate(const Workload& w, const ArchConfig& arch, const NetworkParam
 
   sc_core::sc_trace_file* tf = nullptr;
   Handshakes handshakes;
-  sc_core::sc_signal<bool> array_busy("array_busy"), dram_busy("dram_busy"), vector_busy("vector_busy");
+  sc_core::sc_signal<bool> array_busy("array_busy"), dram_busy("dram_busy"),
+      vector_busy("vector_busy");
   if (!options.vcd_path.empty()) {
     std::string base = options.vcd_path;
     if (base.size() > 4 && base.substr(base.size() - 4) == ".vcd") base.resize(base.size() - 4);

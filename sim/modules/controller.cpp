@@ -5,8 +5,15 @@ namespace kq {
 Controller::Controller(sc_core::sc_module_name name, const Workload& w, const ArchConfig& arch,
                        SimMode mode, Dram& dram, MacArray& array, TimedUnit& vector,
                        NetworkState* state)
-    : sc_module(name), clk("clk"), w_(w), arch_(arch), mode_(mode), dram_(dram), array_(array),
-      vector_(vector), state_(state) {
+    : sc_module(name),
+      clk("clk"),
+      w_(w),
+      arch_(arch),
+      mode_(mode),
+      dram_(dram),
+      array_(array),
+      vector_(vector),
+      state_(state) {
   SC_METHOD(evaluate);
   if (mode_ == SimMode::cycle) {
     sensitive << clk.neg();
@@ -31,7 +38,8 @@ void Controller::start_layer(uint64_t now) {
   layer_start_ = compute_end_ = now;
   computing_ = false;
   if (state_ && schedule_->on_array()) array_.bind_layer(&state_->begin_array_layer(layer_));
-  for (uint64_t s = 0; s < std::min<uint64_t>(schedule_->prefetch_depth(), steps_); ++s) issue_load(s);
+  for (uint64_t s = 0; s < std::min<uint64_t>(schedule_->prefetch_depth(), steps_); ++s)
+    issue_load(s);
   unit().set_pending(true);
   layer_active_ = true;
   if (trace) trace->layer.write(static_cast<uint32_t>(layer_));
@@ -108,7 +116,8 @@ void Controller::evaluate() {
     if (!computing_ && next_ < steps_) {
       const uint64_t s = next_;
       const uint32_t ob = schedule_->output_depth();
-      if (dram_.done(load_ticket_[s % kRing]) && (s < ob || dram_.done(store_ticket_[(s - ob) % kRing]))) {
+      if (dram_.done(load_ticket_[s % kRing]) &&
+          (s < ob || dram_.done(store_ticket_[(s - ob) % kRing]))) {
         const Step& st = ahead_[s % kRing];
         u.start(st.compute_cycles(), st.actions);
         busy_ += st.compute_cycles();

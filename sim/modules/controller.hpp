@@ -1,8 +1,7 @@
 #pragma once
-#include <systemc>
-
 #include <array>
 #include <memory>
+#include <systemc>
 #include <vector>
 
 #include "models/config/arch_config.hpp"

@@ -21,7 +21,8 @@ uint64_t Dram::request(uint64_t bytes, bool write) {
     done_at_.push_back(now);
     return ticket;
   }
-  const uint64_t xfer = (bytes + spec_.bandwidth_bytes_per_cycle - 1) / spec_.bandwidth_bytes_per_cycle;
+  const uint64_t xfer =
+      (bytes + spec_.bandwidth_bytes_per_cycle - 1) / spec_.bandwidth_bytes_per_cycle;
   const uint64_t start = std::max(now + spec_.latency_cycles, last_done_);
   last_done_ = start + xfer;
   done_at_.push_back(last_done_);
@@ -31,7 +32,8 @@ uint64_t Dram::request(uint64_t bytes, bool write) {
   } else {
     active_.push_back({start, last_done_, bytes, write});
   }
-  if (mode_ == SimMode::fast) completed.notify(static_cast<double>(last_done_ - now), sc_core::SC_NS);
+  if (mode_ == SimMode::fast)
+    completed.notify(static_cast<double>(last_done_ - now), sc_core::SC_NS);
   return ticket;
 }
 

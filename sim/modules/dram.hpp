@@ -1,8 +1,7 @@
 #pragma once
-#include <systemc>
-
 #include <cstdint>
 #include <deque>
+#include <systemc>
 #include <vector>
 
 #include "models/config/arch_config.hpp"

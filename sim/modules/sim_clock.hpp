@@ -1,7 +1,6 @@
 #pragma once
-#include <systemc>
-
 #include <cstdint>
+#include <systemc>
 
 namespace kq {
 

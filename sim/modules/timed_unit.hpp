@@ -1,7 +1,6 @@
 #pragma once
-#include <systemc>
-
 #include <cstdint>
+#include <systemc>
 
 #include "models/cost/action_counts.hpp"
 #include "sim/modules/sim_clock.hpp"

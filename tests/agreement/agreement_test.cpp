@@ -53,8 +53,7 @@ TEST_CASE("cycle, fast and analytic models agree exactly on every counter", "[ag
   const std::string dir = kqtest::make_temp_dir("agreement");
   int n = 0;
   for (const Case& c : matrix()) {
-    const std::string arch =
-        kqtest::write_arch(dir, "a" + std::to_string(n++), c.knobs);
+    const std::string arch = kqtest::write_arch(dir, "a" + std::to_string(n++), c.knobs);
     const std::string wl = kqtest::source_path(c.workload);
     INFO("arch " << kqtest::read_text(arch) << "\nworkload " << c.workload);
     const auto cyc = kqtest::run_report({"--arch", arch, "--workload", wl, "--mode", "cycle"});
@@ -79,15 +78,17 @@ TEST_CASE("unit cycles add up to the layer's cycles in every mode", "[agreement]
   k.dram_bytes_per_cycle = 2;  // DRAM-bound: stalls and idle cycles are both present
   const std::string arch = kqtest::write_arch(dir, "slow_dram", k);
   for (const char* mode : {"cycle", "fast", "analytic"}) {
-    const auto r = kqtest::run_report({"--arch", arch, "--workload",
-                                       kqtest::source_path("workloads/test/tiny_cnn.json"),
-                                       "--mode", mode});
+    const auto r =
+        kqtest::run_report({"--arch", arch, "--workload",
+                            kqtest::source_path("workloads/test/tiny_cnn.json"), "--mode", mode});
     uint64_t stall = 0;
     for (const auto& l : r["layers"]) {
       const uint64_t cycles = l["cycles"];
       for (const char* u : {"array", "dram", "vector_unit"}) {
         const auto& uc = l["unit_cycles"][u];
-        CHECK(uc["busy"].get<uint64_t>() + uc["stall"].get<uint64_t>() + uc["idle"].get<uint64_t>() == cycles);
+        CHECK(uc["busy"].get<uint64_t>() + uc["stall"].get<uint64_t>() +
+                  uc["idle"].get<uint64_t>() ==
+              cycles);
       }
       stall += l["unit_cycles"]["array"]["stall"].get<uint64_t>();
     }

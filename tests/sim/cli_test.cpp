@@ -1,5 +1,4 @@
 #include <catch2/catch.hpp>
-
 #include <filesystem>
 
 #include "sim/process.hpp"
@@ -22,7 +21,8 @@ TEST_CASE("kqsim --help lists the subcommands and run --help its options", "[cli
   CHECK(r.out.find("run") != std::string::npos);
   r = kqtest::run_kqsim({"run", "--help"});
   REQUIRE(r.exit_code == 0);
-  for (const char* opt : {"--arch", "--workload", "--out", "--mode", "--weights", "--seed", "--vcd"})
+  for (const char* opt :
+       {"--arch", "--workload", "--out", "--mode", "--weights", "--seed", "--vcd"})
     CHECK(r.out.find(opt) != std::string::npos);
   CHECK(r.err.empty());  // no SystemC banner
 }
@@ -48,8 +48,8 @@ TEST_CASE("same inputs and seed give byte-identical reports; another seed does n
     auto args = kTiny;
     args.insert(args.end(), {"--seed", seed, "--out", dir, "-q"});
     REQUIRE(kqtest::run_kqsim(args).exit_code == 0);
-    outs.push_back(kqtest::read_text(dir + "/report.json") + kqtest::read_text(dir + "/layers.csv") +
-                   kqtest::read_text(dir + "/summary.md"));
+    outs.push_back(kqtest::read_text(dir + "/report.json") +
+                   kqtest::read_text(dir + "/layers.csv") + kqtest::read_text(dir + "/summary.md"));
   }
   CHECK(outs[0] == outs[1]);
   CHECK(outs[0] != outs[2]);  // the seed reaches the synthetic tensors (SQNR changes)
@@ -59,10 +59,12 @@ TEST_CASE("--vcd writes the handshakes and busy signals", "[cli]") {
   for (const char* mode : {"cycle", "fast"}) {
     const std::string dir = kqtest::make_temp_dir("vcd");
     auto args = kTiny;
-    args.insert(args.end(), {"--mode", mode, "--vcd", dir + "/wave.vcd", "--out", dir + "/out", "-q"});
+    args.insert(args.end(),
+                {"--mode", mode, "--vcd", dir + "/wave.vcd", "--out", dir + "/out", "-q"});
     REQUIRE(kqtest::run_kqsim(args).exit_code == 0);
     const std::string vcd = kqtest::read_text(dir + "/wave.vcd");
-    for (const char* sig : {"array_busy", "dram_busy", "load_issue", "compute_start", "store_issue", "layer"})
+    for (const char* sig :
+         {"array_busy", "dram_busy", "load_issue", "compute_start", "store_issue", "layer"})
       CHECK(vcd.find(sig) != std::string::npos);
     CHECK(vcd.find("#") != std::string::npos);  // time stamps: values actually changed
   }
@@ -74,10 +76,12 @@ TEST_CASE("a failed run leaves an existing report untouched and writes nothing n
   good.insert(good.end(), {"--out", dir, "-q"});
   REQUIRE(kqtest::run_kqsim(good).exit_code == 0);
   const std::string before = kqtest::read_text(dir + "/report.json");
-  const auto r = kqtest::run_kqsim({"run", "--arch", kqtest::source_path("arch_configs/baseline_fp32_16x16.json"),
+  const auto r = kqtest::run_kqsim({"run", "--arch",
+                                    kqtest::source_path("arch_configs/baseline_fp32_16x16.json"),
                                     "--workload", "/nonexistent.json", "--out", dir});
   CHECK(r.exit_code == 2);
   CHECK(kqtest::read_text(dir + "/report.json") == before);
-  for (const auto& e : std::filesystem::directory_iterator(std::filesystem::path(dir).parent_path()))
+  for (const auto& e :
+       std::filesystem::directory_iterator(std::filesystem::path(dir).parent_path()))
     CHECK(e.path().filename().string().find(".tmp-") == std::string::npos);
 }

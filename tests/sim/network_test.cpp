@@ -5,8 +5,9 @@
 #include "sim/report_util.hpp"
 
 TEST_CASE("ResNet-18 runs end to end in fast mode with every output checked", "[network]") {
-  const auto r = kqtest::run_report({"--arch", kqtest::source_path("arch_configs/baseline_int8_16x16.json"),
-                                     "--workload", kqtest::source_path("workloads/resnet18.json")});
+  const auto r =
+      kqtest::run_report({"--arch", kqtest::source_path("arch_configs/baseline_int8_16x16.json"),
+                          "--workload", kqtest::source_path("workloads/resnet18.json")});
   CHECK(r["workload"]["macs"] == 1814073344ull);
   CHECK(r["totals"]["multiplications_by_format"]["int8"] == 1814073344ull);
   for (const auto& l : r["layers"]) {
@@ -21,9 +22,9 @@ TEST_CASE("every shipped network maps onto the shipped baselines (analytic)", "[
   for (const char* w : {"alexnet", "vgg16", "resnet18", "resnet50", "mobilenetv2"})
     for (const char* a : {"baseline_fp32_16x16", "baseline_fp16_16x16", "baseline_int8_16x16"}) {
       INFO(w << " on " << a);
-      const auto r = kqtest::run_report({"--arch", kqtest::source_path(std::string("arch_configs/") + a + ".json"),
-                                         "--workload", kqtest::source_path(std::string("workloads/") + w + ".json"),
-                                         "--mode", "analytic"});
+      const auto r = kqtest::run_report(
+          {"--arch", kqtest::source_path(std::string("arch_configs/") + a + ".json"), "--workload",
+           kqtest::source_path(std::string("workloads/") + w + ".json"), "--mode", "analytic"});
       CHECK(r["totals"]["cycles"].get<uint64_t>() > 0);
       uint64_t mults = 0;
       for (const auto& l : r["layers"]) mults += l["multiplications"].get<uint64_t>();

@@ -11,8 +11,9 @@ TEST_CASE("every layer matches the golden reference in every format", "[sim]") {
     for (const char* mode : {"cycle", "fast"}) {
       INFO(arch << " " << mode);
       const auto r = kqtest::run_report(
-          {"--arch", kqtest::source_path(std::string("arch_configs/") + arch + ".json"), "--workload",
-           kqtest::source_path("workloads/test/tiny_cnn.json"), "--mode", mode, "--seed", "11"});
+          {"--arch", kqtest::source_path(std::string("arch_configs/") + arch + ".json"),
+           "--workload", kqtest::source_path("workloads/test/tiny_cnn.json"), "--mode", mode,
+           "--seed", "11"});
       REQUIRE(r["values_computed"] == true);
       const bool integer = std::string(arch).find("int8") != std::string::npos;
       for (const auto& l : r["layers"]) {
@@ -30,16 +31,20 @@ TEST_CASE("every layer matches the golden reference in every format", "[sim]") {
       }
       // Quality against the fp32 golden network: what each format costs in accuracy.
       const double sqnr = r["layers"].back()["output_sqnr_db"];
-      if (integer) CHECK((sqnr > 15.0 && sqnr < 50.0));
-      else if (std::string(arch).find("fp32") != std::string::npos) CHECK(sqnr > 110.0);
-      else CHECK((sqnr > 25.0 && sqnr < 90.0));
+      if (integer)
+        CHECK((sqnr > 15.0 && sqnr < 50.0));
+      else if (std::string(arch).find("fp32") != std::string::npos)
+        CHECK(sqnr > 110.0);
+      else
+        CHECK((sqnr > 25.0 && sqnr < 90.0));
     }
   }
 }
 
 TEST_CASE("the int8 design multiplies int8 exactly once per MAC", "[sim]") {
-  const auto r = kqtest::run_report({"--arch", kqtest::source_path("arch_configs/baseline_int8_16x16.json"),
-                                     "--workload", kqtest::source_path("workloads/test/tiny_cnn.json")});
+  const auto r =
+      kqtest::run_report({"--arch", kqtest::source_path("arch_configs/baseline_int8_16x16.json"),
+                          "--workload", kqtest::source_path("workloads/test/tiny_cnn.json")});
   CHECK(r["totals"]["multiplications_by_format"]["int8"] == r["workload"]["macs"]);
   CHECK(r["totals"]["additions_by_format"]["int32"] == r["workload"]["macs"]);
 }

@@ -29,9 +29,12 @@ std::string write_arch(const std::string& dir, const std::string& name, const Ar
   auto buffer = [&](int element_bits) {
     int w = wb;
     while (w % element_bits) ++w;
-    return nlohmann::json{{"capacity_bytes", k.buffer_bytes}, {"word_bits", w},
-                          {"banks", k.banks},                 {"read_ports", 1},
-                          {"write_ports", 1},                 {"double_buffered", k.double_buffered}};
+    return nlohmann::json{{"capacity_bytes", k.buffer_bytes},
+                          {"word_bits", w},
+                          {"banks", k.banks},
+                          {"read_ports", 1},
+                          {"write_ports", 1},
+                          {"double_buffered", k.double_buffered}};
   };
   nlohmann::json j = {
       {"name", name},
@@ -52,9 +55,12 @@ std::string write_arch(const std::string& dir, const std::string& name, const Ar
         {"energy_pj_per_bit", 20.3125},
         {"energy_source", "test value"}}},
       {"buffers",
-       {{"ifmap", buffer(act_bits)}, {"weight", buffer(act_bits)}, {"ofmap", buffer(integer ? 32 : 32)}}},
-      {"tech", {{"table", std::string(KQSIM_SOURCE_DIR) + "/arch_configs/tech/generic_45nm.json"},
-                {"node_nm", 45}}}};
+       {{"ifmap", buffer(act_bits)},
+        {"weight", buffer(act_bits)},
+        {"ofmap", buffer(integer ? 32 : 32)}}},
+      {"tech",
+       {{"table", std::string(KQSIM_SOURCE_DIR) + "/arch_configs/tech/generic_45nm.json"},
+        {"node_nm", 45}}}};
   const std::string path = dir + "/" + name + ".json";
   std::ofstream(path) << j.dump(2);
   return path;
@@ -62,10 +68,10 @@ std::string write_arch(const std::string& dir, const std::string& name, const Ar
 
 nlohmann::json counters_of(const nlohmann::json& e) {
   nlohmann::json c;
-  for (const char* k : {"cycles", "multiplications", "additions", "comparisons",
-                        "multiplications_by_format", "additions_by_format", "dram_read_bytes",
-                        "dram_write_bytes", "buffer_accesses", "register_read_bits",
-                        "register_write_bits", "unit_cycles"})
+  for (const char* k :
+       {"cycles", "multiplications", "additions", "comparisons", "multiplications_by_format",
+        "additions_by_format", "dram_read_bytes", "dram_write_bytes", "buffer_accesses",
+        "register_read_bits", "register_write_bits", "unit_cycles"})
     c[k] = e.at(k);
   return c;
 }

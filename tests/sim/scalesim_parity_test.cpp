@@ -2,7 +2,6 @@
 // compute cycles per layer equal SCALE-Sim's fold model. The expected figures are computed
 // here from SCALE-Sim's equations, independently of kqsim's Schedule.
 #include <catch2/catch.hpp>
-
 #include <fstream>
 
 #include "sim/process.hpp"
@@ -10,7 +9,9 @@
 
 namespace {
 
-uint64_t ceil_div(uint64_t a, uint64_t b) { return (a + b - 1) / b; }
+uint64_t ceil_div(uint64_t a, uint64_t b) {
+  return (a + b - 1) / b;
+}
 
 struct ConvRow {
   uint64_t h, w, r, s, c, m, stride;
@@ -33,7 +34,8 @@ uint64_t scalesim_cycles(const ConvRow& l, uint64_t ar, uint64_t ac, const std::
 std::string write_topology(const std::string& dir, const std::vector<ConvRow>& rows) {
   const std::string path = dir + "/topology.csv";
   std::ofstream out(path);
-  out << "Layer name, IFMAP Height, IFMAP Width, Filter Height, Filter Width, Channels, Num Filter, Strides,\n";
+  out << "Layer name, IFMAP Height, IFMAP Width, Filter Height, Filter Width, Channels, Num "
+         "Filter, Strides,\n";
   int i = 0;
   for (const auto& r : rows)
     out << "L" << i++ << ", " << r.h << ", " << r.w << ", " << r.r << ", " << r.s << ", " << r.c
@@ -50,10 +52,11 @@ TEST_CASE("SCALE-Sim's worked example: 56x56 3x3 64->64 on a 32x32 array", "[sca
   k.rows = k.cols = 32;
   k.ideal_dram = true;
   k.buffer_bytes = 64ull << 20;
-  for (const auto& [df, expected] : {std::pair<std::string, uint64_t>{"ws", 108359}, {"os", 117391}}) {
+  for (const auto& [df, expected] :
+       {std::pair<std::string, uint64_t>{"ws", 108359}, {"os", 117391}}) {
     k.dataflow = df;
-    const auto r = kqtest::run_report({"--arch", kqtest::write_arch(dir, "a_" + df, k), "--workload",
-                                       topo, "--mode", "cycle"});
+    const auto r = kqtest::run_report(
+        {"--arch", kqtest::write_arch(dir, "a_" + df, k), "--workload", topo, "--mode", "cycle"});
     const auto& l = r["layers"][0];
     CHECK(l["scalesim_cycles"].get<uint64_t>() == expected);
     // kqsim counts cycles; SCALE-Sim reports the index of the last one (count − 1).
@@ -78,7 +81,8 @@ TEST_CASE("array compute cycles equal SCALE-Sim's over layer lists, arrays and d
       kqtest::ArchKnobs k;
       k.rows = ar, k.cols = ac, k.dataflow = df, k.ideal_dram = true;
       k.buffer_bytes = 256ull << 20;
-      const std::string arch = kqtest::write_arch(dir, std::to_string(ar) + "x" + std::to_string(ac) + df, k);
+      const std::string arch =
+          kqtest::write_arch(dir, std::to_string(ar) + "x" + std::to_string(ac) + df, k);
       const auto r = kqtest::run_report({"--arch", arch, "--workload", topo, "--mode", "fast"});
       REQUIRE(r["layers"].size() == rows.size());
       for (size_t i = 0; i < rows.size(); ++i) {

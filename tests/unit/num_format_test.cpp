@@ -1,6 +1,6 @@
-#include <catch2/catch.hpp>
-
 #include "models/common/num_format.hpp"
+
+#include <catch2/catch.hpp>
 
 TEST_CASE("formats round-trip through their names and have their widths", "[unit]") {
   for (kq::NumFormat f : kq::kAllFormats) REQUIRE(kq::parse_num_format(kq::to_string(f)) == f);

@@ -20,8 +20,10 @@ void run_layer(kq::NetworkState& st, const kq::Workload& w, const kq::ArchConfig
   const kq::Schedule s(w.layers[li], a);
   for (uint64_t i = 0; i < s.num_steps(); ++i) kq::mac_fold(ops, s.step(i), a.array.dataflow);
   if (corrupt) {
-    if (ops.integer) ops.acci[3] += corrupt;
-    else ops.accf[3] += static_cast<float>(corrupt) * 10.0f;  // far outside any rounding bound
+    if (ops.integer)
+      ops.acci[3] += corrupt;
+    else
+      ops.accf[3] += static_cast<float>(corrupt) * 10.0f;  // far outside any rounding bound
   }
   st.finish_array_layer(li);
 }
@@ -29,9 +31,11 @@ void run_layer(kq::NetworkState& st, const kq::Workload& w, const kq::ArchConfig
 }  // namespace
 
 TEST_CASE("the reference check passes a correct layer and catches a corrupted value", "[unit]") {
-  const kq::Workload w = kq::load_workload(std::string(KQSIM_SOURCE_DIR) + "/workloads/test/single_conv.json");
+  const kq::Workload w =
+      kq::load_workload(std::string(KQSIM_SOURCE_DIR) + "/workloads/test/single_conv.json");
   const kq::NetworkParams p = kq::synthetic_params(w, 7);
-  for (const char* name : {"baseline_fp32_16x16.json", "baseline_int8_16x16.json", "baseline_fp16_16x16.json"}) {
+  for (const char* name :
+       {"baseline_fp32_16x16.json", "baseline_int8_16x16.json", "baseline_fp16_16x16.json"}) {
     INFO(name);
     const kq::ArchConfig a = arch(name);
     for (int corrupt : {0, 1}) {
@@ -45,13 +49,18 @@ TEST_CASE("the reference check passes a correct layer and catches a corrupted va
   }
 }
 
-TEST_CASE("int8 outputs are bit-exact and close to fp32; fp32 matches the golden network", "[unit]") {
-  const kq::Workload w = kq::load_workload(std::string(KQSIM_SOURCE_DIR) + "/workloads/test/single_conv.json");
+TEST_CASE("int8 outputs are bit-exact and close to fp32; fp32 matches the golden network",
+          "[unit]") {
+  const kq::Workload w =
+      kq::load_workload(std::string(KQSIM_SOURCE_DIR) + "/workloads/test/single_conv.json");
   const kq::NetworkParams p = kq::synthetic_params(w, 3);
-  kq::NetworkState s8(w, arch("baseline_int8_16x16.json"), p, true);
-  run_layer(s8, w, arch("baseline_int8_16x16.json"), 0, 0);
-  kq::NetworkState s32(w, arch("baseline_fp32_16x16.json"), p, true);
-  run_layer(s32, w, arch("baseline_fp32_16x16.json"), 0, 0);
+  // NetworkState refers to its arch: keep each alive as long as the state.
+  const kq::ArchConfig a8 = arch("baseline_int8_16x16.json");
+  const kq::ArchConfig a32 = arch("baseline_fp32_16x16.json");
+  kq::NetworkState s8(w, a8, p, true);
+  run_layer(s8, w, a8, 0, 0);
+  kq::NetworkState s32(w, a32, p, true);
+  run_layer(s32, w, a32, 0, 0);
   // 8-bit symmetric quantization of N(0,1) data: ~30-40 dB; fp32 vs double: > 120 dB.
   CHECK(s8.quality()[0].output_sqnr_db > 25.0);
   CHECK(s8.quality()[0].output_sqnr_db < 50.0);

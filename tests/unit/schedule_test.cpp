@@ -1,9 +1,10 @@
 // The Schedule against closed forms: MACs, DRAM traffic and fold counts per dataflow.
+#include "models/mapping/schedule.hpp"
+
 #include <catch2/catch.hpp>
 
 #include "models/common/input_error.hpp"
 #include "models/config/arch_config.hpp"
-#include "models/mapping/schedule.hpp"
 #include "models/workload/workload.hpp"
 
 namespace {
@@ -11,8 +12,11 @@ namespace {
 /// The fp32 baseline with buffers of the given sizes (large by default, so only the buffer a
 /// test shrinks constrains the mapping).
 kq::ArchConfig baseline(const char* df, uint64_t ofmap_bytes = 4u << 20) {
-  kq::ArchConfig a = kq::load_arch_config(std::string(KQSIM_SOURCE_DIR) + "/arch_configs/baseline_fp32_16x16.json");
-  a.array.dataflow = *df == 'w' ? kq::Dataflow::ws : *df == 'o' ? kq::Dataflow::os : kq::Dataflow::is;
+  kq::ArchConfig a = kq::load_arch_config(std::string(KQSIM_SOURCE_DIR) +
+                                          "/arch_configs/baseline_fp32_16x16.json");
+  a.array.dataflow = *df == 'w'   ? kq::Dataflow::ws
+                     : *df == 'o' ? kq::Dataflow::os
+                                  : kq::Dataflow::is;
   a.buffers[static_cast<int>(kq::BufferId::ifmap)].capacity_bytes = 4u << 20;
   a.buffers[static_cast<int>(kq::BufferId::weight)].capacity_bytes = 4u << 20;
   a.buffers[static_cast<int>(kq::BufferId::ofmap)].capacity_bytes = ofmap_bytes;
@@ -41,7 +45,8 @@ Sums sum_steps(const kq::Schedule& s) {
 
 }  // namespace
 
-TEST_CASE("every dataflow performs exactly the layer's MACs and writes each output once", "[unit]") {
+TEST_CASE("every dataflow performs exactly the layer's MACs and writes each output once",
+          "[unit]") {
   const kq::Workload w = load("resnet18.json");
   for (const char* df : {"ws", "os", "is"})
     for (const kq::Layer& l : w.layers) {
@@ -98,7 +103,8 @@ TEST_CASE("ws chunks also keep each fold's input rows within an ifmap tile", "[u
       INFO(ifmap << " " << l.name);
       const kq::Schedule s(l, a);
       uint64_t max_read = 0;
-      for (uint64_t i = 0; i < s.num_steps(); ++i) max_read = std::max(max_read, s.step(i).dram_read_bytes);
+      for (uint64_t i = 0; i < s.num_steps(); ++i)
+        max_read = std::max(max_read, s.step(i).dram_read_bytes);
       // A fold's DRAM read (its input rows plus its weights) fits one ifmap tile plus one
       // weight fold; the input part alone must fit the ifmap tile.
       CHECK(max_read <= a.buffer(kq::BufferId::ifmap).tile_capacity_bytes() + 16 * 16 * 4);
