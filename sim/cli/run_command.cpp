@@ -83,12 +83,10 @@ int run_command(int argc, char* argv[]) {
       throw InputError(workload_path, "",
                        "--weights/--input need a connected network; this topology is a list of "
                        "independent layers (timing and counts only)");
+    // Tensors are needed for values; supplied files are validated in every mode.
     NetworkParams params;
-    if (mode_name != "analytic" && connected) {
+    if ((mode_name != "analytic" && connected) || !weights_path.empty() || !input_path.empty()) {
       params = synthetic_params(w, seed);
-      load_params(w, weights_path, input_path, params);
-    } else if (!weights_path.empty() || !input_path.empty()) {
-      params = synthetic_params(w, seed);  // still validate the files in analytic mode
       load_params(w, weights_path, input_path, params);
     }
 

@@ -106,12 +106,11 @@ ArrayOperands& NetworkState::begin_array_layer(size_t li) {
 
   // Weights: integer designs quantize per output channel.
   std::vector<float> wvals = lp.weight.data;
-  std::vector<int32_t> wcodes;
+  std::vector<int32_t>& wcodes = weight_codes_;
   if (integer_) {
-    const QuantizedTensor q =
-        quantize_per_channel(wvals, l.out.c, width_bits(arch_->weight_format));
-    weight_scales_ = q.scales;
-    wcodes = q.codes;
+    QuantizedTensor q = quantize_per_channel(wvals, l.out.c, width_bits(arch_->weight_format));
+    weight_scales_ = std::move(q.scales);
+    wcodes = std::move(q.codes);
   } else {
     wvals = rounded(wvals, arch_->weight_format);
   }
@@ -163,7 +162,8 @@ ArrayOperands& NetworkState::begin_array_layer(size_t li) {
           o.wf[dst] = wvals[src];
       }
   const size_t asize = o.groups * o.p * o.n;
-  std::vector<int64_t> bias_codes;
+  std::vector<int64_t>& bias_codes = bias_codes_;
+  bias_codes.clear();
   if (integer_) {
     o.acci.assign(asize, 0);
     if (!lp.bias.data.empty()) bias_codes = quantize_bias(lp.bias.data, sx, weight_scales_);
@@ -206,16 +206,13 @@ void NetworkState::finish_array_layer(size_t li) {
     const LayerParams& lp = params_->layers[li];
     c.compared = acc_values.size();
     if (integer_) {
-      // Exact integer reference on the same codes.
-      std::vector<int32_t> x(input_of(li, 0).size()), wc(lp.weight.data.size());
+      // Exact integer reference on the same codes (the input in its [C, H, W] layout, not the
+      // hardware's im2col copy).
       const std::vector<float>& xin = input_of(li, 0);
+      std::vector<int32_t> x(xin.size());
       for (size_t i = 0; i < xin.size(); ++i)
         x[i] = static_cast<int32_t>(std::lround(xin[i] / act_scale_));
-      const QuantizedTensor q =
-          quantize_per_channel(lp.weight.data, l.out.c, width_bits(arch_->weight_format));
-      std::vector<int64_t> b;
-      if (!lp.bias.data.empty()) b = quantize_bias(lp.bias.data, act_scale_, q.scales);
-      const std::vector<int64_t> ref = reference_conv_integer(l, x, q.codes, b);
+      const std::vector<int64_t> ref = reference_conv_integer(l, x, weight_codes_, bias_codes_);
       c.kind = "exact";
       for (size_t i = 0; i < ref.size(); ++i) {
         const double err = std::fabs(static_cast<double>(ref[i]) - acc_values[i]);

@@ -54,6 +54,8 @@ class NetworkState {
   std::vector<LayerQuality> quality_;
   ArrayOperands ops_;
   std::vector<double> weight_scales_;  ///< integer designs, per output channel
+  std::vector<int32_t> weight_codes_;  ///< integer designs, [N, C/groups, kh, kw]
+  std::vector<int64_t> bias_codes_;    ///< integer designs, in accumulator units
   double act_scale_ = 1;
 };
 
