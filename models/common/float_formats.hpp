@@ -10,18 +10,23 @@ namespace kq {
 /// Rounds a float to the nearest IEEE binary16 value (ties to even), returned as float.
 /// Overflow gives ±inf, as the hardware format would.
 inline float round_to_fp16(float x) {
-  if (!std::isfinite(x)) return x;
-  const float ax = std::fabs(x);
-  if (ax >= 65520.0f) return std::copysign(INFINITY, x);  // rounds past the largest half
-  if (ax < 6.103515625e-05f) {
-    // Subnormal range: a fixed quantum of 2^-24.
-    const float q = 5.9604644775390625e-08f;
-    return std::nearbyint(x / q) * q;
+  uint32_t u;
+  std::memcpy(&u, &x, 4);
+  const uint32_t a = u & 0x7fffffffu;
+  if (a >= 0x38800000u && a < 0x477ff000u) {
+    // Normal binary16 range [2^-14, 65520): keep 10 of the 23 fraction bits, rounding to
+    // nearest even by adding half an ulp (plus the kept LSB) before truncating.
+    u += 0xfffu + ((u >> 13) & 1u);
+    u &= 0xffffe000u;
+    float r;
+    std::memcpy(&r, &u, 4);
+    return r;
   }
-  int e = 0;
-  std::frexp(ax, &e);                              // ax = m · 2^e, m in [0.5, 1)
-  const float quantum = std::ldexp(1.0f, e - 11);  // 10 fraction bits
-  return std::nearbyint(x / quantum) * quantum;
+  if (!std::isfinite(x)) return x;
+  if (a >= 0x477ff000u) return std::copysign(INFINITY, x);  // rounds past the largest half
+  // Subnormal range: a fixed quantum of 2^-24.
+  const float q = 5.9604644775390625e-08f;
+  return std::nearbyint(x / q) * q;
 }
 
 /// Rounds a float to bfloat16 (8 exponent bits, 7 fraction bits), ties to even.

@@ -28,6 +28,10 @@ std::string_view to_string(BufferId b) {
       return "weight";
     case BufferId::ofmap:
       return "ofmap";
+    case BufferId::scale:
+      return "scale";
+    case BufferId::codebook:
+      return "codebook";
   }
   return "?";
 }
@@ -58,13 +62,56 @@ BufferSpec read_buffer(ObjReader r, uint32_t element_bits) {
   return b;
 }
 
+KcnnOptions read_kcnn(ObjReader k, NumFormat activation) {
+  KcnnOptions o;
+  o.planes = static_cast<uint32_t>(k.get_u64("planes", 1, kKcnnMaxPlanes));
+  const std::string alphabet = k.get_enum_or("alphabet", "pm1", {"pm1", "zero_one"});
+  o.alphabet = alphabet == "pm1" ? KcnnAlphabet::pm1 : KcnnAlphabet::zero_one;
+  o.offset = k.get_enum_or("offset", "none", {"none", "per_kernel"}) == "none"
+                 ? KcnnOffset::none
+                 : KcnnOffset::per_kernel;
+  o.granularity = k.get_enum_or("granularity", "kernel2d", {"kernel2d", "filter3d"}) == "kernel2d"
+                      ? KcnnGranularity::kernel2d
+                      : KcnnGranularity::filter3d;
+  o.init = k.get_enum_or("init", "greedy_residual", {"greedy_residual", "fixed_point"}) ==
+                   "greedy_residual"
+               ? KcnnInit::greedy_residual
+               : KcnnInit::fixed_point;
+  o.max_iterations = static_cast<uint32_t>(k.get_u64_or("max_iterations", 10, 0, 1000));
+  o.ridge_delta = k.get_double_or("ridge_delta", 1e-4, 0.0, 1e6);
+  const std::string sf = k.get_enum_or("scale_format", "fp32", {"fp32", "fp16", "fixed"});
+  o.scale_format = sf == "fp32"   ? KcnnScaleFormat::fp32
+                   : sf == "fp16" ? KcnnScaleFormat::fp16
+                                  : KcnnScaleFormat::fixed;
+  o.fixed_bits = static_cast<uint32_t>(k.get_u64_or("fixed_bits", 16, 2, 24));
+  const std::string p =
+      k.get_enum_or("policy_1x1", "keep_float", {"keep_float", "filter3d", "bitplanes"});
+  o.policy_1x1 = p == "keep_float" ? KcnnPolicy1x1::keep_float
+                 : p == "filter3d" ? KcnnPolicy1x1::filter3d
+                                   : KcnnPolicy1x1::bitplanes;
+  o.window_sum_sharing = k.get_bool_or("window_sum_sharing", false);
+  o.zero_skip = k.get_bool_or("zero_skip", false);
+  k.finish();
+  try {
+    o.validate();
+  } catch (const std::invalid_argument& e) {
+    k.fail("", e.what());
+  }
+  // Integer activations give bit-exact plane sums only if the scales are integers too.
+  if (!is_float(activation) && o.scale_format != KcnnScaleFormat::fixed)
+    k.fail("scale_format", fmt::format("{} activations need fixed-point scales: expected \"fixed\"",
+                                       to_string(activation)));
+  return o;
+}
+
 ArchConfig parse(const nlohmann::json& j, const std::string& file) {
   ObjReader r(j, file, "");
   ArchConfig a;
   a.file = file;
   a.name = r.get_string("name");
   if (a.name.empty()) r.fail("name", "expected a non-empty string");
-  a.datapath = r.get_enum("datapath", {"mac_array"});
+  a.datapath = r.get_enum("datapath", {"mac_array", "kcnn_bitplane"});
+  const bool kcnn = a.datapath == "kcnn_bitplane";
   a.clock_mhz = r.get_double("clock_mhz", 1.0, 10000.0);
 
   ObjReader f = r.object("formats");
@@ -72,9 +119,11 @@ ArchConfig parse(const nlohmann::json& j, const std::string& file) {
   a.weight_format = read_format(f, "weight");
   a.accumulator_format = read_format(f, "accumulator");
   f.finish();
-  // The MAC array multiplies activation × weight of one format and accumulates wider.
+  // Weights meet activations in one multiplier format (in a KCNN design: the weights of layers
+  // kept in float), and sums accumulate at least as wide.
   if (a.activation_format != a.weight_format)
-    f.fail("weight", "the mac_array datapath needs weight and activation in the same format");
+    f.fail("weight",
+           "expected the activation format: weights and activations share the multipliers");
   const NumFormat in = a.activation_format;
   const NumFormat acc = a.accumulator_format;
   const bool ok =
@@ -95,29 +144,44 @@ ArchConfig parse(const nlohmann::json& j, const std::string& file) {
     const std::string d = ar.get_enum("dataflow", {"ws", "os", "is"});
     return d == "ws" ? Dataflow::ws : d == "os" ? Dataflow::os : Dataflow::is;
   }();
+  if (kcnn && a.array.dataflow != Dataflow::ws)
+    ar.fail("dataflow", "the kcnn_bitplane datapath is weight-stationary: expected \"ws\"");
+  const uint64_t pes = uint64_t{a.array.rows} * a.array.cols;
   {
     ObjReader m = ar.object("multipliers");
     a.array.multipliers = m.get_u64("count", 1, kMaxDim * kMaxDim);
     a.array.multiplier_format = read_format(m, "format");
     m.finish();
-    if (a.array.multipliers != uint64_t{a.array.rows} * a.array.cols)
-      m.fail("count", fmt::format("a mac_array has one multiplier per PE: expected rows·cols = {}",
-                                  uint64_t{a.array.rows} * a.array.cols));
-    if (a.array.multiplier_format != a.activation_format)
-      m.fail("format",
-             fmt::format("expected the activation format {}", to_string(a.activation_format)));
     ObjReader ad = ar.object("adders");
     a.array.adders = ad.get_u64("count", 1, kMaxDim * kMaxDim);
     a.array.adder_format = read_format(ad, "format");
     ad.finish();
-    if (a.array.adders != uint64_t{a.array.rows} * a.array.cols)
-      ad.fail("count", fmt::format("a mac_array has one adder per PE: expected rows·cols = {}",
-                                   uint64_t{a.array.rows} * a.array.cols));
-    if (a.array.adder_format != a.accumulator_format)
-      ad.fail("format",
-              fmt::format("expected the accumulator format {}", to_string(a.accumulator_format)));
+    if (!kcnn) {
+      if (a.array.multipliers != pes)
+        m.fail("count",
+               fmt::format("a mac_array has one multiplier per PE: expected rows·cols = {}", pes));
+      if (a.array.multiplier_format != a.activation_format)
+        m.fail("format",
+               fmt::format("expected the activation format {}", to_string(a.activation_format)));
+      if (a.array.adders != pes)
+        ad.fail("count",
+                fmt::format("a mac_array has one adder per PE: expected rows·cols = {}", pes));
+      if (a.array.adder_format != a.accumulator_format)
+        ad.fail("format",
+                fmt::format("expected the accumulator format {}", to_string(a.accumulator_format)));
+    } else {
+      // KCNN sizes its multiplier array independently: few multipliers is the point. The
+      // adders form the plane sums; both work in the design's number system.
+      if (is_float(a.array.multiplier_format) != is_float(in))
+        m.fail("format", fmt::format("expected a {} format like the activations",
+                                     is_float(in) ? "float" : "integer"));
+      if (is_float(a.array.adder_format) != is_float(in))
+        ad.fail("format", fmt::format("expected a {} format like the activations",
+                                      is_float(in) ? "float" : "integer"));
+    }
   }
   ar.finish();
+  if (kcnn) a.kcnn = read_kcnn(r.object("kcnn"), in);
 
   ObjReader v = r.object("vector_unit");
   a.vector.lanes = static_cast<uint32_t>(v.get_u64("lanes", 1, 4096));
@@ -140,6 +204,8 @@ ArchConfig parse(const nlohmann::json& j, const std::string& file) {
       read_buffer(b.object("weight"), width_bits(a.weight_format));
   a.buffers[static_cast<int>(BufferId::ofmap)] =
       read_buffer(b.object("ofmap"), width_bits(a.accumulator_format));
+  if (kcnn)  // per-plane scales of the kernels in the array
+    a.buffers[static_cast<int>(BufferId::scale)] = read_buffer(b.object("scale"), 1);
   b.finish();
 
   ObjReader t = r.object("tech");
@@ -159,6 +225,29 @@ ArchConfig parse(const nlohmann::json& j, const std::string& file) {
 
 ArchConfig arch_config_from_text(const std::string& text, const std::string& file_name) {
   return parse(parse_json_text(text, file_name), file_name);
+}
+
+ArchConfig fp32_mac_baseline(const ArchConfig& d) {
+  ArchConfig b = d;
+  b.name = d.name + "/fp32_baseline";
+  b.datapath = "mac_array";
+  b.kcnn.reset();
+  b.activation_format = b.weight_format = b.accumulator_format = NumFormat::fp32;
+  b.array.multipliers = b.array.adders = uint64_t{d.array.rows} * d.array.cols;
+  b.array.multiplier_format = b.array.adder_format = NumFormat::fp32;
+  const uint64_t grow = 32 / static_cast<uint64_t>(width_bits(d.activation_format));
+  for (BufferId id : {BufferId::ifmap, BufferId::weight}) {
+    BufferSpec& s = b.buffers[static_cast<int>(id)];
+    s.capacity_bytes *= grow;
+    s.word_bits *= static_cast<uint32_t>(grow);
+  }
+  BufferSpec& o = b.buffers[static_cast<int>(BufferId::ofmap)];
+  const uint64_t grow_acc = 32 / static_cast<uint64_t>(width_bits(d.accumulator_format));
+  o.capacity_bytes *= grow_acc;
+  o.word_bits *= static_cast<uint32_t>(grow_acc);
+  b.buffers[static_cast<int>(BufferId::scale)] = BufferSpec{};
+  b.buffers[static_cast<int>(BufferId::codebook)] = BufferSpec{};
+  return b;
 }
 
 ArchConfig load_arch_config(const std::string& path) {

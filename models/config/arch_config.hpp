@@ -1,19 +1,23 @@
 #pragma once
 #include <array>
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 
 #include "models/common/num_format.hpp"
+#include "models/quant/kcnn_quantizer.hpp"
 
 namespace kq {
 
 enum class Dataflow : uint8_t { ws, os, is };
 std::string_view to_string(Dataflow d);
 
-/// On-chip buffers of the baseline accelerator. The index is the per-buffer counter slot.
-enum class BufferId : uint8_t { ifmap, weight, ofmap };
-inline constexpr int kNumBuffers = 3;
+/// On-chip buffers. The index is the per-buffer counter slot. ifmap, weight and ofmap exist
+/// in every design; scale (KCNN per-plane scales) and codebook (KQ kernel codebook) only in
+/// the datapaths that use them (capacity 0 elsewhere: no accesses, no area, no leakage).
+enum class BufferId : uint8_t { ifmap, weight, ofmap, scale, codebook };
+inline constexpr int kNumBuffers = 5;
 std::string_view to_string(BufferId b);
 
 /// One on-chip SRAM buffer. Capacity is the whole macro; with double buffering each half
@@ -64,7 +68,7 @@ struct VectorUnitConfig {
 struct ArchConfig {
   std::string name;
   std::string file;
-  std::string datapath;  ///< "mac_array" (float/int baselines)
+  std::string datapath;  ///< "mac_array" (float/int baselines) or "kcnn_bitplane"
   double clock_mhz = 0;
   NumFormat activation_format = NumFormat::fp32;
   NumFormat weight_format = NumFormat::fp32;
@@ -73,6 +77,8 @@ struct ArchConfig {
   VectorUnitConfig vector;
   DramSpec dram;
   std::array<BufferSpec, kNumBuffers> buffers;
+  /// kcnn_bitplane: the quantizer's options and the datapath's (planes, alphabet, sharing...).
+  std::optional<KcnnOptions> kcnn;
   std::string tech_file;  ///< resolved path of the technology table
   uint32_t tech_node_nm = 45;
 
@@ -82,6 +88,11 @@ struct ArchConfig {
 /// Loads and validates an architecture. Relative tech paths resolve against the arch file's
 /// folder. Throws InputError (file + JSON pointer + expectation).
 ArchConfig load_arch_config(const std::string& path);
+
+/// The float reference design a report compares against: an fp32 MAC array of the same
+/// rows × cols, dataflow, clock, DRAM and technology, whose buffers hold the same number of
+/// elements as the design's (so it maps whatever the design maps).
+ArchConfig fp32_mac_baseline(const ArchConfig& design);
 ArchConfig arch_config_from_text(const std::string& text, const std::string& file_name);
 
 }  // namespace kq

@@ -161,10 +161,15 @@ TechTable tech_table_from_json(const nlohmann::json& j, const std::string& file_
     sram.finish();
   } else if (has_buffers) {
     ObjReader buffers = root.object("buffers");
-    std::array<AccessEntry, kNumBuffers> fixed;
-    for (int b = 0; b < kNumBuffers; ++b)
-      fixed[b] =
-          read_access_entry(buffers.object(std::string(to_string(static_cast<BufferId>(b)))));
+    std::array<std::optional<AccessEntry>, kNumBuffers> fixed;
+    for (int b = 0; b < kNumBuffers; ++b) {
+      const auto id = static_cast<BufferId>(b);
+      const std::string name(to_string(id));
+      // scale and codebook SRAMs exist only in KCNN / KQ designs: optional here, required
+      // when an architecture has one (buffer_cost says so).
+      const bool optional = id == BufferId::scale || id == BufferId::codebook;
+      if (!optional || buffers.has(name)) fixed[b] = read_access_entry(buffers.object(name));
+    }
     buffers.finish();
     t.fixed_buffers = fixed;
   } else {
@@ -219,7 +224,8 @@ TechTable tech_table_from_json(const nlohmann::json& j, const std::string& file_
     p.leakage_uw *= ef;
   }
   if (t.fixed_buffers)
-    for (AccessEntry& e : *t.fixed_buffers) scale_access(e, af, ef);
+    for (auto& e : *t.fixed_buffers)
+      if (e) scale_access(*e, af, ef);
   return t;
 }
 
@@ -299,7 +305,11 @@ SramCost TechTable::sram_bank_cost(double capacity_bytes, uint32_t word_bits) co
 SramCost TechTable::buffer_cost(BufferId id, const BufferSpec& spec) const {
   if (spec.capacity_bytes == 0) return {};
   if (fixed_buffers) {
-    const AccessEntry& e = (*fixed_buffers)[static_cast<int>(id)];
+    const auto& entry = (*fixed_buffers)[static_cast<int>(id)];
+    if (!entry)
+      throw InputError(file, "/buffers/" + std::string(to_string(id)),
+                       "missing: the architecture has this buffer, so the table must price it");
+    const AccessEntry& e = *entry;
     return SramCost{e.read_pj, e.write_pj, e.area_um2, e.leakage_uw};
   }
   // Banking: a macro of B banks is B independent single-bank macros of capacity/B. An access

@@ -83,7 +83,7 @@ struct TechTable {
   std::vector<SramPoint> sram_points;
   std::string sram_source;
   /// Fixed mode (user tables): one entry per buffer, used as is. Exactly one mode is set.
-  std::optional<std::array<AccessEntry, kNumBuffers>> fixed_buffers;
+  std::optional<std::array<std::optional<AccessEntry>, kNumBuffers>> fixed_buffers;
   std::vector<NodeScaling> scaling;  ///< as listed in the file (unscaled factors)
   std::string scaling_source;
 

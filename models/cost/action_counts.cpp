@@ -40,6 +40,7 @@ ActionCounts& ActionCounts::operator+=(const ActionCounts& o) {
   dram_read_bytes += o.dram_read_bytes;
   dram_write_bytes += o.dram_write_bytes;
   add_cycles(array, o.array);
+  add_cycles(multipliers, o.multipliers);
   add_cycles(dram, o.dram);
   add_cycles(vector, o.vector);
   return *this;
@@ -50,8 +51,8 @@ bool ActionCounts::operator==(const ActionCounts& o) const {
          comparisons == o.comparisons && buffers == o.buffers &&
          register_read_bits == o.register_read_bits &&
          register_write_bits == o.register_write_bits && dram_read_bytes == o.dram_read_bytes &&
-         dram_write_bytes == o.dram_write_bytes && array == o.array && dram == o.dram &&
-         vector == o.vector;
+         dram_write_bytes == o.dram_write_bytes && array == o.array &&
+         multipliers == o.multipliers && dram == o.dram && vector == o.vector;
 }
 
 }  // namespace kq

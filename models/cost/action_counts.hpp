@@ -35,7 +35,9 @@ struct ActionCounts {
   std::array<BufferCounts, kNumBuffers> buffers{};
   uint64_t register_read_bits = 0, register_write_bits = 0;
   uint64_t dram_read_bytes = 0, dram_write_bytes = 0;
-  UnitCycles array, dram, vector;
+  /// array: the MAC/adder array; multipliers: the array's multipliers (inside a MAC array's
+  /// PEs, a separate unit in a KCNN design); dram: the link; vector: the vector unit.
+  UnitCycles array, multipliers, dram, vector;
 
   uint64_t total_multiplications() const;
   uint64_t total_additions() const;

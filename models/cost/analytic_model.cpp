@@ -25,8 +25,8 @@ struct DramLink {
 
 }  // namespace
 
-LayerCost analytic_layer(const Layer& layer, const ArchConfig& arch) {
-  const Schedule sched(layer, arch);
+LayerCost analytic_layer(const Layer& layer, const ArchConfig& arch, const KcnnLayerWeights* kcnn) {
+  const Schedule sched(layer, arch, kcnn);
   LayerCost lc;
   lc.name = layer.name;
   lc.type = std::string(to_string(layer.type));
@@ -47,13 +47,14 @@ LayerCost analytic_layer(const Layer& layer, const ArchConfig& arch) {
     ahead[s % kRing] = sched.step(s);
     load_done[s % kRing] = dram.serve(0, ahead[s % kRing].dram_read_bytes);
   }
-  uint64_t compute_end = 0, busy = 0;
+  uint64_t compute_end = 0, busy = 0, mult_busy = 0;
   for (uint64_t s = 0; s < n; ++s) {
     const Step& st = ahead[s % kRing];
     uint64_t start = std::max(load_done[s % kRing], compute_end);
     if (s >= ob) start = std::max(start, store_done[(s - ob) % kRing]);
     compute_end = start + st.compute_cycles();
-    busy += st.compute_cycles();
+    busy += st.array_busy_cycles;
+    mult_busy += st.multiplier_busy_cycles;
     c += st.actions;
     c.dram_read_bytes += st.dram_read_bytes;
     c.dram_write_bytes += st.dram_write_bytes;
@@ -73,16 +74,22 @@ LayerCost analytic_layer(const Layer& layer, const ArchConfig& arch) {
   unit.idle = end - compute_end;
   UnitCycles& other = sched.on_array() ? c.vector : c.array;
   other.idle = end;
+  // The multipliers wait (stall) inside the array's folds whenever they are not the bottleneck.
+  c.multipliers.busy = sched.on_array() ? mult_busy : 0;
+  c.multipliers.stall = sched.on_array() ? compute_end - mult_busy : 0;
+  c.multipliers.idle = sched.on_array() ? end - compute_end : end;
   c.dram.busy = dram.busy;
   c.dram.idle = end - dram.busy;
   return lc;
 }
 
-NetworkCost analytic_network(const Workload& w, const ArchConfig& arch) {
+NetworkCost analytic_network(const Workload& w, const ArchConfig& arch,
+                             const QuantizedNetwork* quantized) {
   NetworkCost nc;
   nc.layers.reserve(w.layers.size());
-  for (const Layer& l : w.layers) {
-    nc.layers.push_back(analytic_layer(l, arch));
+  for (size_t i = 0; i < w.layers.size(); ++i) {
+    const Layer& l = w.layers[i];
+    nc.layers.push_back(analytic_layer(l, arch, quantized ? quantized->kcnn_layer(i) : nullptr));
     nc.totals += nc.layers.back().counts;
   }
   return nc;

@@ -2,6 +2,7 @@
 #include "models/config/arch_config.hpp"
 #include "models/cost/layer_result.hpp"
 #include "models/mapping/schedule.hpp"
+#include "models/quant/quantized_network.hpp"
 #include "models/workload/workload.hpp"
 
 namespace kq {
@@ -14,7 +15,10 @@ namespace kq {
 ///   DRAM serves requests in issue order (at equal times: load before store); a request of b
 ///   bytes issued at t is done at max(t + latency, previous done) + ceil(b / bandwidth);
 ///   zero-byte requests are done when issued. The layer ends when its last store is done.
-LayerCost analytic_layer(const Layer& layer, const ArchConfig& arch);
-NetworkCost analytic_network(const Workload& w, const ArchConfig& arch);
+/// `kcnn`: the layer's quantized weights on a kcnn_bitplane design (nullptr otherwise).
+LayerCost analytic_layer(const Layer& layer, const ArchConfig& arch,
+                         const KcnnLayerWeights* kcnn = nullptr);
+NetworkCost analytic_network(const Workload& w, const ArchConfig& arch,
+                             const QuantizedNetwork* quantized = nullptr);
 
 }  // namespace kq

@@ -21,7 +21,8 @@ AreaBreakdown compute_area(const ArchConfig& arch, const TechTable& t) {
 
   AreaBreakdown a;
   const std::array<double, kCostComponents.size()> values = {
-      mult_um2, add_um2, cmp_um2, reg_um2, buf_um2[0], buf_um2[1], buf_um2[2], 0.0, 0.0};
+      mult_um2,   add_um2,    cmp_um2,    reg_um2, buf_um2[0], buf_um2[1],
+      buf_um2[2], buf_um2[3], buf_um2[4], 0.0,     0.0};
   for (size_t i = 0; i < values.size(); ++i) {
     a.components.push_back({kCostComponents[i], values[i]});
     a.total_um2 += values[i];

@@ -57,7 +57,8 @@ EnergyBreakdown compute_energy(const ActionCounts& c, const ArchConfig& arch, co
 
   EnergyBreakdown e;
   const std::array<double, kCostComponents.size()> values = {
-      mult_pj, add_pj, cmp_pj, reg_pj, buf_pj[0], buf_pj[1], buf_pj[2], dram_pj, leak_pj};
+      mult_pj,   add_pj,    cmp_pj,    reg_pj,  buf_pj[0], buf_pj[1],
+      buf_pj[2], buf_pj[3], buf_pj[4], dram_pj, leak_pj};
   for (size_t i = 0; i < values.size(); ++i) {
     e.components.push_back({kCostComponents[i], values[i]});
     if (i + 1 < values.size()) e.dynamic_pj += values[i];

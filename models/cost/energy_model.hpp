@@ -17,9 +17,9 @@ struct CostItem {
 
 /// Component names of both breakdowns, in their fixed report order. Every breakdown lists all
 /// of them, with 0 where a component costs nothing (e.g. "dram" and "leakage" area).
-inline constexpr std::array<const char*, 9> kCostComponents = {
-    "multipliers",   "adders",       "comparators", "registers", "buffer_ifmap",
-    "buffer_weight", "buffer_ofmap", "dram",        "leakage"};
+inline constexpr std::array<const char*, 11> kCostComponents = {
+    "multipliers",  "adders",       "comparators",     "registers", "buffer_ifmap", "buffer_weight",
+    "buffer_ofmap", "buffer_scale", "buffer_codebook", "dram",      "leakage"};
 
 /// Energy of a run: components in kCostComponents order; dynamic_pj sums all but "leakage".
 struct EnergyBreakdown {

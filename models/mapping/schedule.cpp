@@ -5,36 +5,15 @@
 #include <algorithm>
 
 #include "models/common/input_error.hpp"
+#include "models/mapping/fold_accounting.hpp"
 
 namespace kq {
-namespace {
 
-uint64_t ceil_div(uint64_t a, uint64_t b) {
-  return (a + b - 1) / b;
-}
-uint64_t bytes_of(uint64_t bits) {
-  return ceil_div(bits, 8);
-}
-
-void add_read(ActionCounts& a, BufferId b, uint64_t bits, uint32_t word_bits) {
-  auto& c = a.buffers[static_cast<int>(b)];
-  c.read_bits += bits;
-  c.read_words += ceil_div(bits, word_bits);
-}
-
-void add_write(ActionCounts& a, BufferId b, uint64_t bits, uint32_t word_bits) {
-  auto& c = a.buffers[static_cast<int>(b)];
-  c.write_bits += bits;
-  c.write_words += ceil_div(bits, word_bits);
-}
-
-/// Cycles to move `bits` through a port of `bits_per_cycle`, never less than `floor` cycles
-/// (the array's own rate): the port stretches a phase only when it is the bottleneck.
-uint64_t port_cycles(uint64_t floor, uint64_t bits, uint64_t bits_per_cycle) {
-  return std::max(floor, ceil_div(bits, bits_per_cycle));
-}
-
-}  // namespace
+using fold::add_read;
+using fold::add_write;
+using fold::bytes_of;
+using fold::ceil_div;
+using fold::port_cycles;
 
 ConvGeometry conv_geometry(const Layer& l) {
   ConvGeometry g;
@@ -63,7 +42,7 @@ ConvGeometry conv_geometry(const Layer& l) {
   return g;
 }
 
-Schedule::Schedule(const Layer& layer, const ArchConfig& arch)
+Schedule::Schedule(const Layer& layer, const ArchConfig& arch, const KcnnLayerWeights* kcnn)
     : layer_(&layer), arch_(&arch), on_array_(layer.on_array()) {
   act_bits_ = width_bits(arch.activation_format);
   weight_bits_ = width_bits(arch.weight_format);
@@ -74,6 +53,10 @@ Schedule::Schedule(const Layer& layer, const ArchConfig& arch)
   }
   geo_ = conv_geometry(layer);
   gemm_ = layer.gemm();
+  if (arch.kcnn) {
+    init_kcnn(kcnn);
+    return;
+  }
   const uint64_t ar = arch.array.rows, ac = arch.array.cols;
   uint64_t sr = 0, sc = 0;
   switch (arch.array.dataflow) {
@@ -202,7 +185,18 @@ void Schedule::check_capacity() const {
 }
 
 Step Schedule::step(uint64_t s) const {
-  return on_array_ ? array_step(s) : vector_step();
+  Step st = !on_array_ ? vector_step() : kcnn_ ? kcnn_step(s) : array_step(s);
+  finish_step(st);
+  return st;
+}
+
+void Schedule::finish_step(Step& st) const {
+  // A MAC array's multipliers sit in its PEs and work whenever the fold does; a vector layer
+  // keeps the array's multipliers idle. kcnn_step sets both itself.
+  if (!kcnn_ || !on_array_) {
+    st.array_busy_cycles = st.compute_cycles();
+    st.multiplier_busy_cycles = on_array_ ? st.compute_cycles() : 0;
+  }
 }
 
 Step Schedule::array_step(uint64_t s) const {
@@ -367,7 +361,7 @@ Step Schedule::vector_step() const {
 }
 
 uint64_t Schedule::scalesim_cycles() const {
-  if (!on_array_) return 0;
+  if (!on_array_ || kcnn_) return 0;  // SCALE-Sim models MAC arrays only
   const uint64_t ar = arch_->array.rows, ac = arch_->array.cols;
   const uint64_t per_fold = arch_->array.dataflow == Dataflow::os ? ar + ac + stream_len_ - 2
                                                                   : 2 * ar + ac + stream_len_ - 2;

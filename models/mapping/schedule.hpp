@@ -1,8 +1,10 @@
 #pragma once
 #include <cstdint>
+#include <vector>
 
 #include "models/config/arch_config.hpp"
 #include "models/cost/action_counts.hpp"
+#include "models/quant/kcnn_quantizer.hpp"
 #include "models/workload/layer.hpp"
 
 namespace kq {
@@ -21,15 +23,14 @@ struct Step {
   uint64_t drain_cycles = 0;      ///< operand skew and result drain: (rows−1) + (cols−1)
   uint64_t dram_read_bytes = 0;   ///< fetched before the fold may start
   uint64_t dram_write_bytes = 0;  ///< written after it ends
+  /// Of the compute cycles, those the array's adders (or the vector unit) work; the rest the
+  /// array waits inside the fold (e.g. for a multiplier array sized below its demand).
+  uint64_t array_busy_cycles = 0;
+  /// Of the compute cycles, those the multipliers work (a MAC array's are in its PEs).
+  uint64_t multiplier_busy_cycles = 0;
   /// Arithmetic, buffer and register actions of the fold (no cycles, no DRAM bytes).
   ActionCounts actions;
   uint64_t compute_cycles() const { return fill_cycles + stream_cycles + drain_cycles; }
-  /// Same timing and actions (coordinates may differ): lets models skip identical runs.
-  bool same_cost(const Step& o) const {
-    return fill_cycles == o.fill_cycles && stream_cycles == o.stream_cycles &&
-           drain_cycles == o.drain_cycles && dram_read_bytes == o.dram_read_bytes &&
-           dram_write_bytes == o.dram_write_bytes && actions == o.actions;
-  }
 };
 
 /// Convolution geometry as the mapper sees it; fc is a 1×1 conv over a 1×1×(C·H·W) input.
@@ -56,7 +57,9 @@ class Schedule {
  public:
   /// Throws InputError (naming the arch file and buffer) if one fold's operands do not fit
   /// one tile of a buffer. Keeps references to both arguments: they must outlive it.
-  Schedule(const Layer& layer, const ArchConfig& arch);
+  /// kcnn_bitplane designs also take the layer's quantized weights (they set the additions
+  /// under window-sum sharing and zero-skipping); nullptr is fine when they cannot matter.
+  Schedule(const Layer& layer, const ArchConfig& arch, const KcnnLayerWeights* kcnn = nullptr);
 
   uint64_t num_steps() const { return num_steps_; }
   Step step(uint64_t s) const;
@@ -78,6 +81,9 @@ class Schedule {
 
  private:
   Step array_step(uint64_t s) const;
+  Step kcnn_step(uint64_t s) const;
+  void init_kcnn(const KcnnLayerWeights* w);
+  void finish_step(Step& st) const;
   Step vector_step() const;
   uint64_t input_footprint_elems(uint64_t k0, uint64_t k_len, uint64_t p0, uint64_t p_len) const;
   void check_capacity() const;
@@ -96,6 +102,14 @@ class Schedule {
   uint32_t prefetch_depth_ = 1, output_depth_ = 1;
   bool input_resident_ = false, weights_resident_ = false;
   uint32_t act_bits_ = 0, weight_bits_ = 0, acc_bits_ = 0;
+  // kcnn_bitplane: rows are input channels, columns filters, each PE one k×k kernel.
+  bool kcnn_ = false;
+  KcnnLayerMode kcnn_mode_ = KcnnLayerMode::float_kept;
+  uint64_t window_ = 1;  ///< kh·kw
+  /// Per fold tile [group][row fold][col fold], over its (filter, channel, plane) slices: the
+  /// 1-bits, the bits of the minority side (window-sum sharing sums that side), and the
+  /// non-empty planes (kernel2d; filter3d keeps per-filter counts in the tile of row fold 0).
+  std::vector<uint64_t> tile_ones_, tile_minority_, tile_nonempty_;
 };
 
 }  // namespace kq

@@ -21,6 +21,9 @@ struct LayerQuality {
   ReferenceCheck check;
   /// Output of this design against the fp32 golden network on the same input and weights.
   double output_sqnr_db = std::numeric_limits<double>::quiet_NaN();
+  /// Array layers: this layer's output against the float layer on the same input (its own
+  /// quantization error, not what its input inherited).
+  double layer_sqnr_db = std::numeric_limits<double>::quiet_NaN();
 };
 
 }  // namespace kq

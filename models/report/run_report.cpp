@@ -7,6 +7,7 @@
 #include "models/common/file_hash.hpp"
 #include "models/cost/area_model.hpp"
 #include "models/cost/energy_model.hpp"
+#include "models/quant/kcnn_quantizer.hpp"
 
 namespace kq {
 namespace {
@@ -63,6 +64,7 @@ ordered counts_json(const ActionCounts& c, const ArchConfig& arch, const TechTab
   j["register_read_bits"] = c.register_read_bits;
   j["register_write_bits"] = c.register_write_bits;
   j["unit_cycles"] = ordered{{"array", unit_cycles(c.array)},
+                             {"multiplier_array", unit_cycles(c.multipliers)},
                              {"dram", unit_cycles(c.dram)},
                              {"vector_unit", unit_cycles(c.vector)}};
   const double pes = static_cast<double>(arch.array.rows) * arch.array.cols;
@@ -73,6 +75,50 @@ ordered counts_json(const ActionCounts& c, const ArchConfig& arch, const TechTab
   j["energy_dynamic_pj"] = e.dynamic_pj;
   j["energy_leakage_pj"] = e.leakage_pj;
   j["energy_breakdown_pj"] = breakdown(e.components);
+  return j;
+}
+
+/// "x fewer" ratios: baseline / design, null when the design needs none of it.
+ordered ratio(double baseline, double design) {
+  return design > 0 ? ordered(baseline / design) : ordered(nullptr);
+}
+
+ordered baseline_json(const ActionCounts& b, const ActionCounts& d, const ArchConfig& barch,
+                      const TechTable& tech, double design_energy_pj) {
+  const double be = compute_energy(b, barch, tech).total_pj;
+  ordered j;
+  j["multiplications"] = b.total_multiplications();
+  j["additions"] = b.total_additions();
+  j["cycles"] = b.cycles;
+  j["dram_bytes"] = b.dram_read_bytes + b.dram_write_bytes;
+  j["energy_pj"] = be;
+  j["multiplication_reduction_x"] = ratio(static_cast<double>(b.total_multiplications()),
+                                          static_cast<double>(d.total_multiplications()));
+  j["energy_reduction_x"] = ratio(be, design_energy_pj);
+  j["speedup_x"] = ratio(static_cast<double>(b.cycles), static_cast<double>(d.cycles));
+  return j;
+}
+
+/// What the design stores for one conv/fc layer's weights, and how faithfully.
+ordered quantization_json(const RunReport& r, size_t li) {
+  const Layer& l = r.workload->layers[li];
+  const KcnnOptions& o = *r.arch->kcnn;
+  const KcnnLayerMode mode = kcnn_layer_mode(l, o);
+  ordered j;
+  j["scheme"] = "kcnn";
+  j["mode"] = std::string(to_string(mode));
+  // k²/M < 1: bit planes would need more multiplications than the float layer.
+  j["planes_cost_more_multiplications"] = uint64_t{l.kh} * l.kw < o.planes;
+  const KcnnLayerWeights* kw = r.quantized ? r.quantized->kcnn_layer(li) : nullptr;
+  if (kw) {
+    j["planes"] = o.planes;
+    j["bits_per_weight"] = kw->bits_per_weight();
+    j["weight_sqnr_db"] =
+        std::isnan(kw->sq_error) ? ordered(nullptr) : number_or_null(kw->weight_sqnr_db());
+  } else {
+    j["bits_per_weight"] = width_bits(r.arch->weight_format);
+    j["weight_sqnr_db"] = nullptr;  // kept in the design's float format
+  }
   return j;
 }
 
@@ -123,6 +169,33 @@ json report_to_json(const RunReport& r) {
   ordered totals = counts_json(r.cost.totals, arch, tech, r.workload->total_macs());
   totals["area_um2"] = area_j["area_um2"];
   totals["area_breakdown_um2"] = area_j["area_breakdown_um2"];
+  if (r.baseline) {
+    ordered b = baseline_json(r.baseline->totals, r.cost.totals, *r.baseline_arch, tech,
+                              totals["energy_pj"].get<double>());
+    const double barea = compute_area(*r.baseline_arch, tech).total_um2;
+    b["area_um2"] = barea;
+    b["area_ratio"] = area.total_um2 / barea;  // design / baseline
+    totals["baseline_fp32"] = b;
+  }
+  if (arch.kcnn && r.quantized) {
+    // Network figures over the conv/fc weights: stored bits per weight, and the SQNR of all
+    // quantized weights together (Σ w² / Σ (w − ŵ)² over the layers that were fitted).
+    double bits = 0, weights = 0, err = 0, sig = 0;
+    bool fitted = true;
+    for (size_t i = 0; i < r.workload->layers.size(); ++i) {
+      const Layer& l = r.workload->layers[i];
+      if (!l.on_array()) continue;
+      const double n = static_cast<double>(l.weight_params());
+      const KcnnLayerWeights* kw = r.quantized->kcnn_layer(i);
+      bits += n * (kw ? kw->bits_per_weight() : width_bits(arch.weight_format));
+      weights += n;
+      if (kw && std::isnan(kw->sq_error)) fitted = false;
+      if (kw && fitted) err += kw->sq_error, sig += kw->sq_signal;
+    }
+    totals["bits_per_weight"] = weights > 0 ? bits / weights : 0.0;
+    totals["weight_sqnr_db"] =
+        fitted && err > 0 ? ordered(10.0 * std::log10(sig / err)) : ordered(nullptr);
+  }
   j["values_computed"] = !r.quality.empty();
   if (!r.values_note.empty()) j["values_note"] = r.values_note;
   j["totals"] = totals;
@@ -138,9 +211,14 @@ json report_to_json(const RunReport& r) {
     for (auto it = c.begin(); it != c.end(); ++it) l[it.key()] = it.value();
     l["area_um2"] = area_j["area_um2"];
     l["area_breakdown_um2"] = area_j["area_breakdown_um2"];
+    if (arch.kcnn && r.workload->layers[i].on_array()) l["quantization"] = quantization_json(r, i);
+    if (r.baseline)
+      l["baseline_fp32"] = baseline_json(r.baseline->layers[i].counts, lc.counts, *r.baseline_arch,
+                                         tech, l["energy_pj"].get<double>());
     if (i < r.quality.size()) {
       const LayerQuality& q = r.quality[i];
       l["output_sqnr_db"] = number_or_null(q.output_sqnr_db);
+      if (!std::isnan(q.layer_sqnr_db)) l["layer_output_sqnr_db"] = number_or_null(q.layer_sqnr_db);
       l["reference_check"] =
           ordered{{"kind", q.check.kind},
                   {"compared", q.check.compared},

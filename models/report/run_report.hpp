@@ -8,6 +8,8 @@
 #include "models/config/tech_table.hpp"
 #include "models/cost/layer_result.hpp"
 #include "models/quant/quality.hpp"
+#include "models/quant/quantized_network.hpp"
+#include "models/workload/network_params.hpp"
 #include "models/workload/workload.hpp"
 
 namespace kq {
@@ -31,6 +33,12 @@ struct RunReport {
   NetworkCost cost;
   std::vector<LayerQuality> quality;  ///< per layer; empty when values were not computed
   std::string values_note;            ///< why values were not computed, if so
+  /// Offline-quantized weights (KCNN) and the float weights they approximate (nullptr: none).
+  const QuantizedNetwork* quantized = nullptr;
+  const NetworkParams* params = nullptr;
+  /// The fp32 MAC array of the same size on the same workload (analytic), to state savings.
+  const ArchConfig* baseline_arch = nullptr;
+  const NetworkCost* baseline = nullptr;
 };
 
 /// report.json (schema in docs/REPORTS.md). Every figure carries its unit in its key.

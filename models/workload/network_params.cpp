@@ -110,8 +110,13 @@ void load_params(const Workload& w, const std::string& weights_npz, const std::s
         used.insert(name);
       }
     }
+    // "<layer>.kcnn_*" / "<layer>.kq_*" arrays are pre-quantized weights for the quantized
+    // datapaths; their own importers read and check them.
+    auto quantized_array = [](const std::string& n) {
+      return n.find(".kcnn_") != std::string::npos || n.find(".kq_") != std::string::npos;
+    };
     for (const auto& [name, arr] : arrays)
-      if (!used.count(name))
+      if (!used.count(name) && !quantized_array(name))
         throw InputError(weights_npz, name,
                          "no layer of the workload has this parameter (expected "
                          "\"<layer>.weight\" or \"<layer>.bias\")");

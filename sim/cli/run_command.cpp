@@ -11,6 +11,7 @@
 #include "models/config/tech_table.hpp"
 #include "models/cost/analytic_model.hpp"
 #include "models/mapping/schedule.hpp"
+#include "models/quant/quantized_network.hpp"
 #include "models/report/output_dir.hpp"
 #include "models/report/run_report.hpp"
 #include "models/workload/network_params.hpp"
@@ -64,8 +65,6 @@ int run_command(int argc, char* argv[]) {
     const ArchConfig arch = load_arch_config(arch_path);
     const TechTable tech = load_tech_table(arch.tech_file, arch.tech_node_nm);
     const Workload w = load_workload(workload_path);  // .json, or a SCALE-Sim .csv
-    // Check every layer maps onto the buffers before any simulation starts.
-    for (const Layer& l : w.layers) Schedule(l, arch);
 
     RunReport rep;
     rep.mode = mode_name;
@@ -84,14 +83,33 @@ int run_command(int argc, char* argv[]) {
                        "--weights/--input need a connected network; this topology is a list of "
                        "independent layers (timing and counts only)");
     // Tensors are needed for values; supplied files are validated in every mode.
+    // A KCNN design quantizes the float weights offline in every mode: its counts and quality
+    // figures depend on the planes.
     NetworkParams params;
-    if ((mode_name != "analytic" && connected) || !weights_path.empty() || !input_path.empty()) {
+    if ((mode_name != "analytic" && connected) || arch.kcnn || !weights_path.empty() ||
+        !input_path.empty()) {
       params = synthetic_params(w, seed);
       load_params(w, weights_path, input_path, params);
     }
+    QuantizedNetwork quantized;
+    try {
+      quantized = quantize_network(w, arch, params, weights_path);
+    } catch (const std::invalid_argument& e) {
+      throw InputError(weights_path.empty() ? arch_path : weights_path, "/kcnn", e.what());
+    }
+    rep.quantized = &quantized;
+    rep.params = &params;
+    // Check every layer maps onto the buffers before any simulation starts.
+    for (size_t i = 0; i < w.layers.size(); ++i)
+      Schedule(w.layers[i], arch, quantized.kcnn_layer(i));
+    // The fp32 MAC array of the same size, for the savings a report states (closed form).
+    const ArchConfig baseline_arch = fp32_mac_baseline(arch);
+    const NetworkCost baseline = analytic_network(w, baseline_arch);
+    rep.baseline_arch = &baseline_arch;
+    rep.baseline = &baseline;
 
     if (mode_name == "analytic") {
-      rep.cost = analytic_network(w, arch);
+      rep.cost = analytic_network(w, arch, &quantized);
       rep.values_note = "analytic mode computes counts and cycles only";
     } else {
       SimOptions so;
@@ -101,7 +119,7 @@ int run_command(int argc, char* argv[]) {
       so.vcd_path = vcd_path;
       ProgressBar bar("layers");
       so.on_layer_done = [&bar](size_t done, size_t total) { bar.update(done, total); };
-      SimResult sr = simulate(w, arch, connected ? &params : nullptr, so);
+      SimResult sr = simulate(w, arch, connected ? &params : nullptr, &quantized, so);
       rep.cost = std::move(sr.cost);
       rep.quality = std::move(sr.quality);
       if (!connected) rep.values_note = "independent layers (SCALE-Sim topology): no values";

@@ -29,10 +29,11 @@ std::vector<float> rounded(const std::vector<float>& v, NumFormat f) {
 }  // namespace
 
 NetworkState::NetworkState(const Workload& w, const ArchConfig& arch, const NetworkParams& params,
-                           bool check_reference)
+                           bool check_reference, const QuantizedNetwork* quantized)
     : w_(&w),
       arch_(&arch),
       params_(&params),
+      quantized_(quantized),
       check_(check_reference),
       integer_(!is_float(arch.activation_format)) {
   outputs_.resize(w.layers.size());
@@ -180,7 +181,132 @@ ArrayOperands& NetworkState::begin_array_layer(size_t li) {
           else
             o.accf[dst] = round_to(o.acc_format, lp.bias.data[gi * o.n + n]);
         }
+  kcnn_weights_.clear();
+  kcnn_magnitudes_.clear();
+  if (const KcnnLayerWeights* kw = quantized_ ? quantized_->kcnn_layer(li) : nullptr)
+    prepare_kcnn(li, *kw);
   return o;
+}
+
+void NetworkState::prepare_kcnn(size_t li, const KcnnLayerWeights& kw) {
+  const Layer& l = w_->layers[li];
+  ArrayOperands& o = ops_;
+  KcnnOperands& k = o.kcnn;
+  const KcnnOptions& opt = kw.opts;
+  k.active = true;
+  k.filter3d = kw.granularity == KcnnGranularity::filter3d;
+  k.sharing = opt.alphabet == KcnnAlphabet::pm1 && opt.window_sum_sharing;
+  k.signed_planes = opt.alphabet == KcnnAlphabet::pm1 && !k.sharing;
+  k.planes = opt.planes;
+  k.window = kw.kh * kw.kw;
+  k.adder_format = arch_->array.adder_format;
+  const uint64_t m_dim = k.planes, win = k.window, cg = o.k / win, ng = o.n;
+  const bool offset = !kw.beta.empty();
+  // Integer designs keep fixed-point scales as integer codes: value = code·2^e.
+  const double step = std::ldexp(1.0, kw.fixed_exponent);
+  auto code = [&](float v) { return static_cast<int32_t>(std::lround(v / step)); };
+  const size_t sel_size = o.groups * cg * m_dim * win * ng;
+  const size_t alpha_size = k.filter3d ? o.groups * m_dim * ng : o.groups * cg * m_dim * ng;
+  const size_t beta_size = !offset ? 0 : k.filter3d ? o.groups * ng : o.groups * cg * ng;
+  if (integer_) {
+    k.seli.assign(sel_size, 0), k.alphai.assign(alpha_size, 0), k.betai.assign(beta_size, 0);
+    if (k.sharing) k.sidei.assign(alpha_size, 0);
+  } else {
+    k.self.assign(sel_size, 0), k.alphaf.assign(alpha_size, 0), k.betaf.assign(beta_size, 0);
+    if (k.sharing) k.sidef.assign(alpha_size, 0);
+  }
+  const uint64_t plane_elems = k.filter3d ? cg * win : win;
+  kcnn_weights_.assign(l.out.c * cg * win, 0.0);
+  kcnn_magnitudes_.assign(l.out.c * cg * win, 0.0);
+  for (uint64_t g = 0; g < o.groups; ++g)
+    for (uint64_t nl = 0; nl < ng; ++nl) {
+      const uint64_t n = g * ng + nl;
+      for (uint64_t c = 0; c < cg; ++c) {
+        // kernel2d: kernel n·cg + c, elements j; filter3d: kernel n, elements c·win + j.
+        const uint64_t q = k.filter3d ? n : n * cg + c;
+        const uint64_t e0 = k.filter3d ? c * win : 0;
+        const float* al = kw.alpha.data() + q * m_dim;
+        const float be = offset ? kw.beta[q] : 0.0f;
+        for (uint64_t m = 0; m < m_dim; ++m) {
+          // Sharing sums the plane's minority side (docs/KCNN.md): the +1 positions when they
+          // are at most half, else the −1 positions, and flips the sign of the result.
+          const uint64_t plus = k.sharing ? kw.ones(q, static_cast<uint32_t>(m)) : 0;
+          const bool sum_plus = plus <= plane_elems - plus;
+          for (uint64_t j = 0; j < win; ++j) {
+            const bool bit = kw.bit(q, static_cast<uint32_t>(m), e0 + j);
+            const int s = k.signed_planes ? (bit ? 1 : -1)
+                          : k.sharing     ? (bit == sum_plus ? 1 : 0)
+                                          : (bit ? 1 : 0);
+            const size_t dst = (((g * cg + c) * m_dim + m) * win + j) * ng + nl;
+            if (integer_)
+              k.seli[dst] = s;
+            else
+              k.self[dst] = static_cast<float>(s);
+            // The level this bit contributes: +α, −α (pm1) or α·bit (zero_one).
+            const double level =
+                opt.alphabet == KcnnAlphabet::pm1 ? (bit ? 1.0 : -1.0) : (bit ? 1.0 : 0.0);
+            kcnn_weights_[(n * cg + c) * win + j] += static_cast<double>(al[m]) * level;
+            // Under sharing a plane sum is 2·Σ₊ − T: intermediate magnitudes up to 3·Σ|x|.
+            kcnn_magnitudes_[(n * cg + c) * win + j] +=
+                std::fabs(static_cast<double>(al[m])) * (k.sharing ? 3.0 : std::fabs(level));
+          }
+          if (k.filter3d ? c == 0 : true) {
+            const size_t dst =
+                k.filter3d ? (g * m_dim + m) * ng + nl : ((g * cg + c) * m_dim + m) * ng + nl;
+            if (integer_)
+              k.alphai[dst] = code(al[m]);
+            else
+              k.alphaf[dst] = al[m];
+            if (k.sharing) {
+              if (integer_)
+                k.sidei[dst] = sum_plus ? 1 : -1;
+              else
+                k.sidef[dst] = sum_plus ? 1.0f : -1.0f;
+            }
+          }
+        }
+        if (offset) {
+          for (uint64_t j = 0; j < win; ++j) {
+            kcnn_weights_[(n * cg + c) * win + j] += be;
+            kcnn_magnitudes_[(n * cg + c) * win + j] += std::fabs(static_cast<double>(be));
+          }
+          if (k.filter3d ? c == 0 : true) {
+            const size_t dst = k.filter3d ? g * ng + nl : (g * cg + c) * ng + nl;
+            if (integer_)
+              k.betai[dst] = code(be);
+            else
+              k.betaf[dst] = be;
+          }
+        }
+      }
+    }
+  if (k.filter3d) {
+    if (integer_) {
+      k.plane_acci.assign(o.groups * o.p * m_dim * ng, 0), k.window_acci.assign(o.groups * o.p, 0);
+    } else {
+      k.plane_accf.assign(o.groups * o.p * m_dim * ng, 0.0f),
+          k.window_accf.assign(o.groups * o.p, 0.0f);
+    }
+  }
+  o.wf.clear(), o.wi.clear();  // the planes replace the weight matrix
+  if (integer_) {
+    // Integer weights Σ code(α)·B (+ code(β)) are exact: the integer reference uses them, and
+    // results dequantize by s_x·2^e.
+    weight_codes_.resize(kcnn_weights_.size());
+    for (size_t i = 0; i < kcnn_weights_.size(); ++i)
+      weight_codes_[i] = static_cast<int32_t>(std::lround(kcnn_weights_[i] / step));
+    weight_scales_.assign(l.out.c, step);
+    const LayerParams& lp = params_->layers[li];
+    bias_codes_.clear();
+    std::fill(o.acci.begin(), o.acci.end(), 0);
+    if (!lp.bias.data.empty()) {
+      bias_codes_ = quantize_bias(lp.bias.data, act_scale_, weight_scales_);
+      for (uint64_t g = 0; g < o.groups; ++g)
+        for (uint64_t p = 0; p < o.p; ++p)
+          for (uint64_t n = 0; n < ng; ++n)
+            o.acci[(g * o.p + p) * ng + n] = static_cast<int32_t>(bias_codes_[g * ng + n]);
+    }
+  }
 }
 
 void NetworkState::finish_array_layer(size_t li) {
@@ -219,33 +345,58 @@ void NetworkState::finish_array_layer(size_t li) {
         if (err != 0) ++c.violations;
         c.max_abs_error = std::max(c.max_abs_error, err);
       }
+    } else if (!kcnn_weights_.empty()) {
+      // A KCNN output passes through at most win (plane sum) + 2 (sharing, scaling) roundings
+      // and an accumulation chain of C·(M+1) + 1 terms: |err| ≤ γ_n(u)·(|b| + Σ_c Σ_m
+      // |α_m|·Σ_j |x_j| (+|β|·Σ_j |x_j|)) with u the widest unit roundoff of the datapath.
+      const KcnnOperands& k = o.kcnn;
+      const double u = std::max({unit_roundoff(k.adder_format), unit_roundoff(o.mult_format),
+                                 unit_roundoff(o.acc_format)});
+      const double n_ops = static_cast<double>(k.window + 4 + (o.k / k.window) * (k.planes + 1));
+      check_float(li, acc_values, kcnn_weights_, kcnn_magnitudes_, gamma_n(n_ops, u) + 1e-12);
     } else {
-      std::vector<double> wd = to_double(rounded(lp.weight.data, arch_->weight_format));
-      std::vector<double> bd = to_double(rounded(lp.bias.data, o.acc_format));
-      const std::vector<double> xd = to_double(input_of(li, 0));
-      const std::vector<double> ref = reference_layer(l, {&xd}, wd, bd);
-      const std::vector<double> mag = reference_conv_abs_sum(l, xd, wd, bd);
       // Each output is bias + K rounded products + K rounded sums: |err| ≤ (u_mul·(1+γ) +
       // γ_K(u_acc))·(|b| + Σ|x·w|), with a 1e-12 relative allowance for the double reference.
+      const std::vector<double> wd = to_double(rounded(lp.weight.data, arch_->weight_format));
       const double u_mul =
           o.mult_format == NumFormat::fp32 ? std::ldexp(1.0, -24) : unit_roundoff(o.mult_format);
-      const double u_acc = unit_roundoff(o.acc_format);
-      const double g = gamma_n(static_cast<double>(o.k), u_acc);
-      const double rel = u_mul * (1 + g) + g + 1e-12;
-      c.kind = "bound";
-      for (size_t i = 0; i < ref.size(); ++i) {
-        const double err = std::fabs(ref[i] - acc_values[i]);
-        const double bound = rel * mag[i];
-        c.max_abs_error = std::max(c.max_abs_error, err);
-        if (err > bound) ++c.violations;
-        if (bound > 0)
-          c.max_error_over_bound = std::max(c.max_error_over_bound, err / bound);
-        else if (err > 0)
-          c.max_error_over_bound = std::numeric_limits<double>::infinity();
-      }
+      const double g = gamma_n(static_cast<double>(o.k), unit_roundoff(o.acc_format));
+      check_float(li, acc_values, wd, wd, u_mul * (1 + g) + g + 1e-12);
     }
   }
   store_output(li, std::move(y));
+  if (check_) {
+    // The layer alone: this design's stored output against the float layer (double, original
+    // weights) on the same input, so a layer's own quantization error is not mixed with what
+    // its input inherited.
+    const LayerParams& lp = params_->layers[li];
+    const std::vector<double> xd = to_double(input_of(li, 0));
+    const std::vector<double> ref =
+        reference_layer(l, {&xd}, to_double(lp.weight.data), to_double(lp.bias.data));
+    quality_[li].layer_sqnr_db = sqnr_db(ref, to_double(outputs_[li]));
+  }
+}
+
+void NetworkState::check_float(size_t li, const std::vector<double>& acc_values,
+                               const std::vector<double>& wd, const std::vector<double>& mag_w,
+                               double rel) {
+  const Layer& l = w_->layers[li];
+  ReferenceCheck& c = quality_[li].check;
+  const std::vector<double> bd = to_double(rounded(params_->layers[li].bias.data, ops_.acc_format));
+  const std::vector<double> xd = to_double(input_of(li, 0));
+  const std::vector<double> ref = reference_layer(l, {&xd}, wd, bd);
+  const std::vector<double> mag = reference_conv_abs_sum(l, xd, mag_w, bd);
+  c.kind = "bound";
+  for (size_t i = 0; i < ref.size(); ++i) {
+    const double err = std::fabs(ref[i] - acc_values[i]);
+    const double bound = rel * mag[i];
+    c.max_abs_error = std::max(c.max_abs_error, err);
+    if (err > bound) ++c.violations;
+    if (bound > 0)
+      c.max_error_over_bound = std::max(c.max_error_over_bound, err / bound);
+    else if (err > 0)
+      c.max_error_over_bound = std::numeric_limits<double>::infinity();
+  }
 }
 
 void NetworkState::run_vector_layer(size_t li) {

@@ -6,6 +6,7 @@
 
 #include "models/config/arch_config.hpp"
 #include "models/quant/quality.hpp"
+#include "models/quant/quantized_network.hpp"
 #include "models/workload/network_params.hpp"
 #include "models/workload/workload.hpp"
 #include "sim/datapath/array_operands.hpp"
@@ -19,8 +20,9 @@ namespace kq {
 class NetworkState {
  public:
   /// Keeps references to w, arch and params: they must outlive the state.
+  /// `quantized`: the offline-quantized weights of a quantized datapath (nullptr: none).
   NetworkState(const Workload& w, const ArchConfig& arch, const NetworkParams& params,
-               bool check_reference);
+               bool check_reference, const QuantizedNetwork* quantized = nullptr);
 
   /// Lays out the operands of array layer li (im2col, weight matrix, bias-initialised
   /// accumulators) in the design's formats.
@@ -39,10 +41,14 @@ class NetworkState {
   double input_scale_of(size_t li, size_t which) const;
   void store_output(size_t li, std::vector<float> values);
   void golden_layer(size_t li);
+  void prepare_kcnn(size_t li, const KcnnLayerWeights& kw);
+  void check_float(size_t li, const std::vector<double>& acc_values, const std::vector<double>& wd,
+                   const std::vector<double>& mag_w, double rel);
 
   const Workload* w_;
   const ArchConfig* arch_;
   const NetworkParams* params_;
+  const QuantizedNetwork* quantized_;
   bool check_;
   bool integer_;
   std::vector<float> input_;  ///< network input as stored
@@ -56,6 +62,9 @@ class NetworkState {
   std::vector<double> weight_scales_;  ///< integer designs, per output channel
   std::vector<int32_t> weight_codes_;  ///< integer designs, [N, C/groups, kh, kw]
   std::vector<int64_t> bias_codes_;    ///< integer designs, in accumulator units
+  /// KCNN layer in flight: its weights Σ α·B (+β) exactly in double, and Σ |α|·|B| (+|β|),
+  /// the scale of its rounding-error bound ([N, C/groups, kh, kw]).
+  std::vector<double> kcnn_weights_, kcnn_magnitudes_;
   double act_scale_ = 1;
 };
 

@@ -16,12 +16,12 @@ namespace {
 /// units count as they stream through them.
 struct Accelerator : sc_core::sc_module {
   Accelerator(sc_core::sc_module_name name, const Workload& w, const ArchConfig& arch, SimMode mode,
-              NetworkState* state)
+              NetworkState* state, const QuantizedNetwork* quantized)
       : sc_module(name),
         dram("dram", arch.dram, mode),
-        array("mac_array", mode, arch.array.dataflow),
+        array("mac_array", mode, arch.array.dataflow, arch.kcnn.has_value()),
         vector("vector_unit", mode, &ActionCounts::vector),
-        controller("controller", w, arch, mode, dram, array, vector, state) {
+        controller("controller", w, arch, mode, dram, array, vector, state, quantized) {
     // Fast mode has no clock at all: nothing ticks, time jumps from event to event.
     sc_core::sc_signal_in_if<bool>* c = &no_clock;
     if (mode == SimMode::cycle) {
@@ -45,14 +45,15 @@ struct Accelerator : sc_core::sc_module {
 }  // namespace
 
 SimResult simulate(const Workload& w, const ArchConfig& arch, const NetworkParams* params,
-                   const SimOptions& options) {
+                   const QuantizedNetwork* quantized, const SimOptions& options) {
   // SystemC reports (e.g. the sc_stop info) are not the user's business.
   sc_core::sc_report_handler::set_actions(sc_core::SC_INFO, sc_core::SC_DO_NOTHING);
   sc_core::sc_report_handler::set_actions(sc_core::SC_WARNING, sc_core::SC_DO_NOTHING);
   std::unique_ptr<NetworkState> state;
   if (options.values && params)
-    state = std::make_unique<NetworkState>(w, arch, *params, options.check_reference);
-  auto top = std::make_unique<Accelerator>("accelerator", w, arch, options.mode, state.get());
+    state = std::make_unique<NetworkState>(w, arch, *params, options.check_reference, quantized);
+  auto top =
+      std::make_unique<Accelerator>("accelerator", w, arch, options.mode, state.get(), quantized);
   top->controller.on_layer_done = options.on_layer_done;
 
   sc_core::sc_trace_file* tf = nullptr;

@@ -31,6 +31,6 @@ struct SimResult {
 /// simulation and returns the per-layer counts. SystemC elaborates once per process, so
 /// call this at most once per process.
 SimResult simulate(const Workload& w, const ArchConfig& arch, const NetworkParams* params,
-                   const SimOptions& options);
+                   const QuantizedNetwork* quantized, const SimOptions& options);
 
 }  // namespace kq

@@ -4,7 +4,7 @@ namespace kq {
 
 Controller::Controller(sc_core::sc_module_name name, const Workload& w, const ArchConfig& arch,
                        SimMode mode, Dram& dram, MacArray& array, TimedUnit& vector,
-                       NetworkState* state)
+                       NetworkState* state, const QuantizedNetwork* quantized)
     : sc_module(name),
       clk("clk"),
       w_(w),
@@ -13,7 +13,8 @@ Controller::Controller(sc_core::sc_module_name name, const Workload& w, const Ar
       dram_(dram),
       array_(array),
       vector_(vector),
-      state_(state) {
+      state_(state),
+      quantized_(quantized) {
   SC_METHOD(evaluate);
   if (mode_ == SimMode::cycle) {
     sensitive << clk.neg();
@@ -31,7 +32,8 @@ void Controller::issue_load(uint64_t s) {
 
 void Controller::start_layer(uint64_t now) {
   const Layer& l = w_.layers[layer_];
-  schedule_ = std::make_unique<Schedule>(l, arch_);
+  schedule_ =
+      std::make_unique<Schedule>(l, arch_, quantized_ ? quantized_->kcnn_layer(layer_) : nullptr);
   steps_ = schedule_->num_steps();
   next_ = 0;
   busy_ = 0;
@@ -57,10 +59,20 @@ void Controller::end_layer(uint64_t now) {
   if (mode_ == SimMode::fast) {
     // Fast mode booked busy cycles when jobs started; the rest of the layer follows from
     // the timestamps.
-    UnitCycles& u = (schedule_->on_array() ? array_.counts.array : vector_.counts.vector);
-    u.stall += (compute_end_ - layer_start_) - busy_;
-    u.idle += now - compute_end_;
-    (schedule_->on_array() ? vector_.counts.vector : array_.counts.array).idle += cycles;
+    // busy_ is the time the unit held jobs; in-job stalls were booked with the jobs.
+    const uint64_t waiting = (compute_end_ - layer_start_) - busy_, after = now - compute_end_;
+    if (schedule_->on_array()) {
+      for (UnitCycles* u : {&array_.counts.array, &array_.counts.multipliers}) {
+        u->stall += waiting;
+        u->idle += after;
+      }
+      vector_.counts.vector.idle += cycles;
+    } else {
+      vector_.counts.vector.stall += waiting;
+      vector_.counts.vector.idle += after;
+      array_.counts.array.idle += cycles;
+      array_.counts.multipliers.idle += cycles;
+    }
     dram_.counts.dram.idle += cycles - dram_.counts.dram.busy;
   }
   lc.counts += dram_.counts;
@@ -119,7 +131,7 @@ void Controller::evaluate() {
       if (dram_.done(load_ticket_[s % kRing]) &&
           (s < ob || dram_.done(store_ticket_[(s - ob) % kRing]))) {
         const Step& st = ahead_[s % kRing];
-        u.start(st.compute_cycles(), st.actions);
+        u.start(st.compute_cycles(), st.array_busy_cycles, st.multiplier_busy_cycles, st.actions);
         busy_ += st.compute_cycles();
         computing_ = true;
         progress = true;

@@ -32,7 +32,8 @@ class Controller : public sc_core::sc_module {
  public:
   SC_HAS_PROCESS(Controller);
   Controller(sc_core::sc_module_name name, const Workload& w, const ArchConfig& arch, SimMode mode,
-             Dram& dram, MacArray& array, TimedUnit& vector, NetworkState* state);
+             Dram& dram, MacArray& array, TimedUnit& vector, NetworkState* state,
+             const QuantizedNetwork* quantized);
 
   sc_core::sc_in<bool> clk;
   bool finished() const { return finished_; }
@@ -56,6 +57,7 @@ class Controller : public sc_core::sc_module {
   MacArray& array_;
   TimedUnit& vector_;
   NetworkState* state_;
+  const QuantizedNetwork* quantized_;
 
   size_t layer_ = 0;
   bool layer_active_ = false, finished_ = false, computing_ = false;

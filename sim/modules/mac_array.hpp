@@ -6,22 +6,31 @@
 
 namespace kq {
 
-/// The rows × cols MAC array. Timing comes from the fold's Step (fill, port-limited stream,
-/// skew/drain); when a fold retires the array applies its products to the layer's
+/// The rows × cols MAC array (or, in a kcnn_bitplane design, the adder array with its
+/// separately sized multiplier array). Timing comes from the fold's Step (fill, port-limited
+/// stream, skew/drain); when a fold retires the array applies its products to the layer's
 /// accumulators through the datapath kernel.
 class MacArray : public TimedUnit {
  public:
-  MacArray(sc_core::sc_module_name name, SimMode mode, Dataflow dataflow)
-      : TimedUnit(name, mode, &ActionCounts::array), dataflow_(dataflow) {}
+  MacArray(sc_core::sc_module_name name, SimMode mode, Dataflow dataflow, bool kcnn)
+      : TimedUnit(name, mode, &ActionCounts::array, &ActionCounts::multipliers),
+        dataflow_(dataflow),
+        kcnn_(kcnn) {}
   /// Operands of the layer in flight (nullptr: timing only, no values).
   void bind_layer(ArrayOperands* ops) { ops_ = ops; }
   void complete(const Step& fold) {
-    if (ops_) mac_fold(*ops_, fold, dataflow_);
+    if (ops_) {
+      if (kcnn_)
+        kcnn_fold(*ops_, fold);
+      else
+        mac_fold(*ops_, fold, dataflow_);
+    }
     retire();
   }
 
  private:
   Dataflow dataflow_;
+  bool kcnn_;  ///< a kcnn_bitplane array: plane sums, then the multiplier array
   ArrayOperands* ops_ = nullptr;
 };
 

@@ -28,8 +28,13 @@ void add_share(ActionCounts& to, const ActionCounts& job, uint64_t i, uint64_t n
 }  // namespace
 
 TimedUnit::TimedUnit(sc_core::sc_module_name name, SimMode mode,
-                     UnitCycles ActionCounts::*cycles_field)
-    : sc_module(name), clk("clk"), mode_(mode), cycles_field_(cycles_field) {
+                     UnitCycles ActionCounts::*cycles_field,
+                     UnitCycles ActionCounts::*multiplier_field)
+    : sc_module(name),
+      clk("clk"),
+      mode_(mode),
+      cycles_field_(cycles_field),
+      multiplier_field_(multiplier_field) {
   if (mode_ == SimMode::cycle) {
     SC_METHOD(tick);
     sensitive << clk.pos();
@@ -37,13 +42,21 @@ TimedUnit::TimedUnit(sc_core::sc_module_name name, SimMode mode,
   }
 }
 
-void TimedUnit::start(uint64_t cycles, const ActionCounts& actions) {
+void TimedUnit::start(uint64_t cycles, uint64_t busy, uint64_t multiplier_busy,
+                      const ActionCounts& actions) {
   active_ = true;
   total_ = cycles;
+  busy_ = busy;
+  multiplier_busy_ = multiplier_busy;
   if (mode_ == SimMode::fast) {
     // The whole job is determined now: book it and sleep until it ends.
     counts += actions;
-    (counts.*cycles_field_).busy += cycles;
+    (counts.*cycles_field_).busy += busy;
+    (counts.*cycles_field_).stall += cycles - busy;
+    if (multiplier_field_) {
+      (counts.*multiplier_field_).busy += multiplier_busy;
+      (counts.*multiplier_field_).stall += cycles - multiplier_busy;
+    }
     end_cycle_ = now_cycle() + cycles;
     finished.notify(static_cast<double>(cycles), sc_core::SC_NS);
     if (busy_trace) busy_trace->write(true);
@@ -55,15 +68,21 @@ void TimedUnit::start(uint64_t cycles, const ActionCounts& actions) {
 
 void TimedUnit::tick() {
   UnitCycles& c = counts.*cycles_field_;
+  UnitCycles* mc = multiplier_field_ ? &(counts.*multiplier_field_) : nullptr;
   const bool working = active_ && performed_ < total_;
   if (working) {
+    // A job's busy cycles (and its multipliers') are spread evenly over its length, like its
+    // actions: the fold is the unit of timing.
     add_share(counts, job_, performed_, total_);
+    ++(share(busy_, performed_, total_) ? c.busy : c.stall);
+    if (mc) ++(share(multiplier_busy_, performed_, total_) ? mc->busy : mc->stall);
     ++performed_;
-    ++c.busy;
   } else if (pending_) {
     ++c.stall;
+    if (mc) ++mc->stall;
   } else {
     ++c.idle;
+    if (mc) ++mc->idle;
   }
   if (busy_trace && busy_trace->read() != working) busy_trace->write(working);
 }

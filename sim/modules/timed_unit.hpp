@@ -14,9 +14,13 @@ namespace kq {
 class TimedUnit : public sc_core::sc_module {
  public:
   SC_HAS_PROCESS(TimedUnit);
-  TimedUnit(sc_core::sc_module_name name, SimMode mode, UnitCycles ActionCounts::*cycles_field);
+  /// `multiplier_field`: the unit also accounts the array's multipliers (nullptr: it has none).
+  TimedUnit(sc_core::sc_module_name name, SimMode mode, UnitCycles ActionCounts::*cycles_field,
+            UnitCycles ActionCounts::*multiplier_field = nullptr);
 
-  void start(uint64_t cycles, const ActionCounts& actions);
+  /// A job of `cycles`, of which the unit works `busy` and its multipliers `multiplier_busy`
+  /// (the rest of the job they wait: an in-fold stall).
+  void start(uint64_t cycles, uint64_t busy, uint64_t multiplier_busy, const ActionCounts& actions);
   bool busy() const { return active_; }
   /// Done: the job has performed all its cycles (the controller then calls retire()).
   bool done() const {
@@ -39,8 +43,9 @@ class TimedUnit : public sc_core::sc_module {
   void tick();
   SimMode mode_;
   UnitCycles ActionCounts::*cycles_field_;
+  UnitCycles ActionCounts::*multiplier_field_;
   bool active_ = false, pending_ = false;
-  uint64_t total_ = 0, performed_ = 0, end_cycle_ = 0;
+  uint64_t total_ = 0, performed_ = 0, end_cycle_ = 0, busy_ = 0, multiplier_busy_ = 0;
   ActionCounts job_;
 };
 

@@ -44,6 +44,34 @@ std::vector<Case> matrix() {
       cases.push_back({k, workloads[1 + i % 3]});
       ++i;
     }
+  // kcnn_bitplane designs: every plane option, multiplier-bound and adder-bound arrays,
+  // integer activations with fixed-point scales.
+  const nlohmann::json kcnn_options[] = {
+      {{"planes", 2}},
+      {{"planes", 3}, {"window_sum_sharing", true}, {"scale_format", "fp16"}},
+      {{"planes", 2}, {"alphabet", "zero_one"}, {"offset", "per_kernel"}, {"zero_skip", true}},
+      {{"planes", 2}, {"granularity", "filter3d"}},
+      {{"planes", 4}, {"policy_1x1", "bitplanes"}},
+      {{"planes", 2}, {"policy_1x1", "filter3d"}, {"alphabet", "zero_one"}},
+      {{"planes", 3}, {"scale_format", "fixed"}, {"fixed_bits", 12}},
+  };
+  int j = 0;
+  for (const auto& opts : kcnn_options) {
+    ArchKnobs k;
+    k.kcnn = opts;
+    k.rows = j % 2 ? 4 : 3;
+    k.cols = j % 3 ? 4 : 5;
+    k.multipliers = j % 2 ? 3 : 64;                            // multiplier-bound or not
+    k.adders = j % 3 ? k.rows * k.cols * 9 : k.rows * k.cols;  // one tree per PE, or shared
+    k.format = (opts.contains("scale_format") && opts["scale_format"] == "fixed") ? "int8" : "fp32";
+    k.dram_bytes_per_cycle = j % 2 ? 4 : 32;
+    k.dram_latency = j * 7;
+    k.double_buffered = j != 2;
+    if (j == 4) k.buffer_bytes = 8192;
+    cases.push_back({k, "workloads/test/tiny_cnn.json"});
+    cases.push_back({k, workloads[1 + j % 3]});
+    ++j;
+  }
   return cases;
 }
 
@@ -84,7 +112,7 @@ TEST_CASE("unit cycles add up to the layer's cycles in every mode", "[agreement]
     uint64_t stall = 0;
     for (const auto& l : r["layers"]) {
       const uint64_t cycles = l["cycles"];
-      for (const char* u : {"array", "dram", "vector_unit"}) {
+      for (const char* u : {"array", "multiplier_array", "dram", "vector_unit"}) {
         const auto& uc = l["unit_cycles"][u];
         CHECK(uc["busy"].get<uint64_t>() + uc["stall"].get<uint64_t>() +
                   uc["idle"].get<uint64_t>() ==

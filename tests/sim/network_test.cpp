@@ -31,3 +31,20 @@ TEST_CASE("every shipped network maps onto the shipped baselines (analytic)", "[
       CHECK(mults == r["totals"]["multiplications"].get<uint64_t>());
     }
 }
+
+TEST_CASE("ResNet-18 runs end to end through a KCNN design with every output checked",
+          "[network]") {
+  const auto r =
+      kqtest::run_report({"--arch", kqtest::source_path("arch_configs/kcnn_m2_16x16.json"),
+                          "--workload", kqtest::source_path("workloads/resnet18.json")});
+  for (const auto& l : r["layers"]) {
+    INFO(l["name"]);
+    CHECK(l["reference_check"]["violations"] == 0);
+  }
+  // 3×3 layers in bit planes (M = 2), the 7×7 stem too; 1×1 and fc kept in fp16.
+  const auto& b = r["totals"]["baseline_fp32"];
+  CHECK(b["multiplications"] == 1816557568ull);
+  CHECK(b["multiplication_reduction_x"].get<double>() > 4.0);
+  CHECK(r["totals"]["weight_sqnr_db"].get<double>() > 8.0);
+  CHECK(r["layers"].back()["output_sqnr_db"].get<double>() > 3.0);
+}

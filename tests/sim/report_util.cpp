@@ -22,6 +22,7 @@ nlohmann::json run_report(const std::vector<std::string>& args) {
 
 std::string write_arch(const std::string& dir, const std::string& name, const ArchKnobs& k) {
   const bool integer = k.format == "int8";
+  const bool kcnn = !k.kcnn.is_null();
   const std::string acc = integer ? "int32" : "fp32";
   const int act_bits = k.format == "fp32" ? 32 : k.format == "int8" ? 8 : 16;
   const int wide = std::max(k.rows, k.cols) * 32;  // one full row/column of fp32/int32 per cycle
@@ -38,15 +39,17 @@ std::string write_arch(const std::string& dir, const std::string& name, const Ar
   };
   nlohmann::json j = {
       {"name", name},
-      {"datapath", "mac_array"},
+      {"datapath", kcnn ? "kcnn_bitplane" : "mac_array"},
       {"clock_mhz", 400},
       {"formats", {{"activation", k.format}, {"weight", k.format}, {"accumulator", acc}}},
       {"array",
        {{"rows", k.rows},
         {"cols", k.cols},
         {"dataflow", k.dataflow},
-        {"multipliers", {{"count", k.rows * k.cols}, {"format", k.format}}},
-        {"adders", {{"count", k.rows * k.cols}, {"format", acc}}}}},
+        {"multipliers",
+         {{"count", kcnn ? k.multipliers : k.rows * k.cols},
+          {"format", kcnn && integer ? "int32" : k.format}}},
+        {"adders", {{"count", kcnn ? k.adders : k.rows * k.cols}, {"format", acc}}}}},
       {"vector_unit", {{"lanes", 4}}},
       {"dram",
        {{"ideal", k.ideal_dram},
@@ -61,6 +64,10 @@ std::string write_arch(const std::string& dir, const std::string& name, const Ar
       {"tech",
        {{"table", std::string(KQSIM_SOURCE_DIR) + "/arch_configs/tech/generic_45nm.json"},
         {"node_nm", 45}}}};
+  if (kcnn) {
+    j["kcnn"] = k.kcnn;
+    j["buffers"]["scale"] = buffer(8);
+  }
   const std::string path = dir + "/" + name + ".json";
   std::ofstream(path) << j.dump(2);
   return path;

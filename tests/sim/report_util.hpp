@@ -21,6 +21,10 @@ struct ArchKnobs {
   uint64_t buffer_bytes = 1 << 20;
   int word_bits = 0;  ///< 0: wide enough that ports never limit (SCALE-Sim's assumption)
   int banks = 1;
+  /// Non-empty: a kcnn_bitplane design with this "kcnn" section and these array units.
+  nlohmann::json kcnn;
+  int multipliers = 0;  ///< kcnn: multiplier array size
+  int adders = 0;       ///< kcnn: adder count
 };
 
 /// Writes the architecture JSON into `dir` and returns its path.

@@ -73,7 +73,8 @@ TEST_CASE("energy components come in the fixed order", "[unit]") {
   const kq::AreaBreakdown a = kq::compute_area(small_arch(), t);
   const std::vector<std::string> order = {"multipliers",  "adders",       "comparators",
                                           "registers",    "buffer_ifmap", "buffer_weight",
-                                          "buffer_ofmap", "dram",         "leakage"};
+                                          "buffer_ofmap", "buffer_scale", "buffer_codebook",
+                                          "dram",         "leakage"};
   REQUIRE(e.components.size() == order.size());
   REQUIRE(a.components.size() == order.size());
   for (size_t i = 0; i < order.size(); ++i) {
