@@ -32,3 +32,11 @@ run_timed "fast, ResNet-18 fp32 16x16, values, no check" --arch "$arch" --worklo
 run_timed "cycle, ResNet-18 fp32 16x16, timing only" --arch "$arch" --workload "$rn18" --mode cycle --no-values
 run_timed "cycle, ResNet-18 fp32 16x16, values + reference check" --arch "$arch" --workload "$rn18" --mode cycle
 # 4. Peak memory of the ResNet-18 runs above (target < 1 GiB): the "peak" column.
+
+# 5. KCNN (issue 3): ResNet-18 through a KCNN design in fast mode with values (target < 30 s)
+#    and quantizing all ResNet-50 conv weights, M = 4, 10 iterations (target < 5 s).
+run_timed "fast, ResNet-18 on kcnn_m2_16x16, values + reference check" \
+  --arch "$root/arch_configs/kcnn_m2_16x16.json" --workload "$rn18" --mode fast
+taskset -c 0 "$root/build/tests/kqsim_unit_tests" "[.kcnn_bench]" 2>&1 | grep -A2 "warning:" | grep -v "warning:"
+# 6. KQ (issue 4): k-means of a 512x512x3x3 layer, K = 512, 20 iterations (target < 2 s).
+taskset -c 0 "$root/build/tests/kqsim_unit_tests" "[.bench]" 2>&1 | grep "k-means"

@@ -268,6 +268,24 @@ std::string report_console_table(const json& r) {
   out += fmt::format("  {:<22}{:>16.4g}\n", "area (mm2)", t["area_um2"].get<double>() * 1e-6);
   out +=
       fmt::format("  {:<22}{:>16.3f}\n", "array utilization", t["array_utilization"].get<double>());
+  if (t.contains("bits_per_weight")) {
+    out +=
+        fmt::format("  {:<22}{:>16.3f}\n", "bits per weight", t["bits_per_weight"].get<double>());
+    if (t["weight_sqnr_db"].is_number())
+      out +=
+          fmt::format("  {:<22}{:>16.1f}\n", "weight SQNR (dB)", t["weight_sqnr_db"].get<double>());
+  }
+  if (t.contains("baseline_fp32")) {
+    const json& b = t["baseline_fp32"];
+    auto x = [](const json& v) {
+      return v.is_number() ? fmt::format("{:.2f}x", v.get<double>()) : std::string("-");
+    };
+    out += fmt::format(
+        "  vs the fp32 MAC array of the same size: {} fewer multiplications, {} "
+        "less energy, {} the speed, {:.2f}x the area\n",
+        x(b["multiplication_reduction_x"]), x(b["energy_reduction_x"]), x(b["speedup_x"]),
+        b["area_ratio"].get<double>());
+  }
   return out;
 }
 

@@ -1,6 +1,7 @@
 // Whole shipped networks through the simulated accelerator.
 #include <catch2/catch.hpp>
 
+#include "models/workload/npy.hpp"
 #include "sim/process.hpp"
 #include "sim/report_util.hpp"
 
@@ -47,4 +48,27 @@ TEST_CASE("ResNet-18 runs end to end through a KCNN design with every output che
   CHECK(b["multiplication_reduction_x"].get<double>() > 4.0);
   CHECK(r["totals"]["weight_sqnr_db"].get<double>() > 8.0);
   CHECK(r["layers"].back()["output_sqnr_db"].get<double>() > 3.0);
+}
+
+TEST_CASE("pre-quantized KCNN planes from --weights are simulated as they are", "[network]") {
+  // single_conv: 16 → 16 channels, 3×3. Planes [N, C, M, kh, kw] all +1 except one bit, and
+  // known scales: the run must use exactly these (imported: no weight SQNR) and still check.
+  const std::string dir = kqtest::make_temp_dir("kcnn_import");
+  kq::Tensor planes, alpha;
+  planes.shape = {16, 16, 2, 3, 3};
+  planes.data.assign(16 * 16 * 2 * 9, 1.0f);
+  planes.data[5] = 0.0f;
+  alpha.shape = {16, 16, 2};
+  for (size_t i = 0; i < 16 * 16 * 2; ++i) alpha.data.push_back(i % 2 ? 0.25f : 0.5f);
+  kq::write_npz(dir + "/w.npz", {{"conv.kcnn_planes", planes}, {"conv.kcnn_alpha", alpha}});
+  const auto r =
+      kqtest::run_report({"--arch", kqtest::source_path("arch_configs/kcnn_m2_16x16.json"),
+                          "--workload", kqtest::source_path("workloads/test/single_conv.json"),
+                          "--weights", dir + "/w.npz", "--mode", "cycle"});
+  const auto& l = r["layers"][0];
+  CHECK(l["quantization"]["mode"] == "kernel2d");
+  CHECK(l["quantization"]["weight_sqnr_db"].is_null());
+  CHECK(l["reference_check"]["violations"] == 0);
+  // The synthetic float weights are unrelated to these planes: the layer is far from them.
+  CHECK(l["layer_output_sqnr_db"].get<double>() < 3.0);
 }
