@@ -38,5 +38,8 @@ run_timed "cycle, ResNet-18 fp32 16x16, values + reference check" --arch "$arch"
 run_timed "fast, ResNet-18 on kcnn_m2_16x16, values + reference check" \
   --arch "$root/arch_configs/kcnn_m2_16x16.json" --workload "$rn18" --mode fast
 taskset -c 0 "$root/build/tests/kqsim_unit_tests" "[.kcnn_bench]" 2>&1 | grep -A2 "warning:" | grep -v "warning:"
-# 6. KQ (issue 4): k-means of a 512x512x3x3 layer, K = 512, 20 iterations (target < 2 s).
+# 6. KQ (issue 4): ResNet-18 through a KQ design in fast mode (target < 30 s) and k-means of
+#    a 512x512x3x3 layer, K = 512, 20 iterations (target < 2 s).
+run_timed "fast, ResNet-18 on kq_k512_16x16, values + reference check" \
+  --arch "$root/arch_configs/kq_k512_16x16.json" --workload "$rn18" --mode fast
 taskset -c 0 "$root/build/tests/kqsim_unit_tests" "[.bench]" 2>&1 | grep "k-means"

@@ -104,14 +104,50 @@ KcnnOptions read_kcnn(ObjReader k, NumFormat activation) {
   return o;
 }
 
+KqOptions read_kq(ObjReader k, NumFormat activation) {
+  KqOptions o;
+  if (k.has("codewords"))
+    o.set_all_codewords(static_cast<uint32_t>(k.get_u64("codewords", 1, 1u << 20)));
+  if (k.has("codewords_by_layer")) {
+    const nlohmann::json& by = k.raw("codewords_by_layer");
+    if (!by.is_object()) k.fail("codewords_by_layer", "expected an object of layer name -> K");
+    for (auto it = by.begin(); it != by.end(); ++it)
+      o.codewords_by_layer[it.key()] = static_cast<uint32_t>(json_to_u64(
+          it.value(), k.file(), k.pointer("codewords_by_layer") + "/" + it.key(), 1, 1u << 20));
+  }
+  o.max_iterations = static_cast<uint32_t>(k.get_u64_or("max_iterations", 20, 0, 10000));
+  o.seed = k.get_u64_or("seed", 1, 0, UINT64_MAX);
+  o.codebook_bits = static_cast<uint32_t>(k.get_u64_or("codebook_bits", 6, 2, 16));
+  o.codebook_quant = k.get_enum_or("codebook_quant", "uniform", {"uniform", "lut"}) == "uniform"
+                         ? KqCodebookQuant::uniform
+                         : KqCodebookQuant::lut;
+  if (k.get_enum_or("datapath", "decode_mac", {"decode_mac", "response_reuse"}) != "decode_mac")
+    k.fail("datapath",
+           "the response_reuse datapath is counted (docs/KQ.md) but not simulated yet: "
+           "expected \"decode_mac\"");
+  o.count_fc = k.get_bool_or("count_fc", false);
+  k.finish();
+  try {
+    o.validate();
+  } catch (const std::invalid_argument& e) {
+    k.fail("", e.what());
+  }
+  // Integer activations multiply integer codes exactly only with a uniform codebook.
+  if (!is_float(activation) && o.codebook_quant != KqCodebookQuant::uniform)
+    k.fail("codebook_quant", fmt::format("{} activations need integer codes: expected \"uniform\"",
+                                         to_string(activation)));
+  return o;
+}
+
 ArchConfig parse(const nlohmann::json& j, const std::string& file) {
   ObjReader r(j, file, "");
   ArchConfig a;
   a.file = file;
   a.name = r.get_string("name");
   if (a.name.empty()) r.fail("name", "expected a non-empty string");
-  a.datapath = r.get_enum("datapath", {"mac_array", "kcnn_bitplane"});
+  a.datapath = r.get_enum("datapath", {"mac_array", "kcnn_bitplane", "kq_codebook"});
   const bool kcnn = a.datapath == "kcnn_bitplane";
+  const bool kq = a.datapath == "kq_codebook";
   a.clock_mhz = r.get_double("clock_mhz", 1.0, 10000.0);
 
   ObjReader f = r.object("formats");
@@ -144,6 +180,10 @@ ArchConfig parse(const nlohmann::json& j, const std::string& file) {
     const std::string d = ar.get_enum("dataflow", {"ws", "os", "is"});
     return d == "ws" ? Dataflow::ws : d == "os" ? Dataflow::os : Dataflow::is;
   }();
+  if (kq && a.array.dataflow != Dataflow::ws)
+    ar.fail("dataflow",
+            "the kq_codebook datapath decodes weights into a weight-stationary array: "
+            "expected \"ws\"");
   if (kcnn && a.array.dataflow != Dataflow::ws)
     ar.fail("dataflow", "the kcnn_bitplane datapath is weight-stationary: expected \"ws\"");
   const uint64_t pes = uint64_t{a.array.rows} * a.array.cols;
@@ -182,6 +222,7 @@ ArchConfig parse(const nlohmann::json& j, const std::string& file) {
   }
   ar.finish();
   if (kcnn) a.kcnn = read_kcnn(r.object("kcnn"), in);
+  if (kq) a.kq = read_kq(r.object("kq"), in);
 
   ObjReader v = r.object("vector_unit");
   a.vector.lanes = static_cast<uint32_t>(v.get_u64("lanes", 1, 4096));
@@ -206,6 +247,8 @@ ArchConfig parse(const nlohmann::json& j, const std::string& file) {
       read_buffer(b.object("ofmap"), width_bits(a.accumulator_format));
   if (kcnn)  // per-plane scales of the kernels in the array
     a.buffers[static_cast<int>(BufferId::scale)] = read_buffer(b.object("scale"), 1);
+  if (kq)  // the layer's kernel codebook (the weight buffer holds the indices)
+    a.buffers[static_cast<int>(BufferId::codebook)] = read_buffer(b.object("codebook"), 1);
   b.finish();
 
   ObjReader t = r.object("tech");
@@ -232,6 +275,7 @@ ArchConfig fp32_mac_baseline(const ArchConfig& d) {
   b.name = d.name + "/fp32_baseline";
   b.datapath = "mac_array";
   b.kcnn.reset();
+  b.kq.reset();
   b.activation_format = b.weight_format = b.accumulator_format = NumFormat::fp32;
   b.array.multipliers = b.array.adders = uint64_t{d.array.rows} * d.array.cols;
   b.array.multiplier_format = b.array.adder_format = NumFormat::fp32;

@@ -7,6 +7,7 @@
 
 #include "models/common/num_format.hpp"
 #include "models/quant/kcnn_quantizer.hpp"
+#include "models/quant/kq_quantizer.hpp"
 
 namespace kq {
 
@@ -68,7 +69,7 @@ struct VectorUnitConfig {
 struct ArchConfig {
   std::string name;
   std::string file;
-  std::string datapath;  ///< "mac_array" (float/int baselines) or "kcnn_bitplane"
+  std::string datapath;  ///< "mac_array" (baselines), "kcnn_bitplane" or "kq_codebook"
   double clock_mhz = 0;
   NumFormat activation_format = NumFormat::fp32;
   NumFormat weight_format = NumFormat::fp32;
@@ -79,6 +80,8 @@ struct ArchConfig {
   std::array<BufferSpec, kNumBuffers> buffers;
   /// kcnn_bitplane: the quantizer's options and the datapath's (planes, alphabet, sharing...).
   std::optional<KcnnOptions> kcnn;
+  /// kq_codebook: the kernel-codebook quantizer's options (K per layer, codebook width...).
+  std::optional<KqOptions> kq;
   std::string tech_file;  ///< resolved path of the technology table
   uint32_t tech_node_nm = 45;
 

@@ -25,8 +25,9 @@ struct DramLink {
 
 }  // namespace
 
-LayerCost analytic_layer(const Layer& layer, const ArchConfig& arch, const KcnnLayerWeights* kcnn) {
-  const Schedule sched(layer, arch, kcnn);
+LayerCost analytic_layer(const Layer& layer, const ArchConfig& arch, const KcnnLayerWeights* kcnn,
+                         const KqLayerWeights* kq) {
+  const Schedule sched(layer, arch, kcnn, kq);
   LayerCost lc;
   lc.name = layer.name;
   lc.type = std::string(to_string(layer.type));
@@ -89,7 +90,8 @@ NetworkCost analytic_network(const Workload& w, const ArchConfig& arch,
   nc.layers.reserve(w.layers.size());
   for (size_t i = 0; i < w.layers.size(); ++i) {
     const Layer& l = w.layers[i];
-    nc.layers.push_back(analytic_layer(l, arch, quantized ? quantized->kcnn_layer(i) : nullptr));
+    nc.layers.push_back(analytic_layer(l, arch, quantized ? quantized->kcnn_layer(i) : nullptr,
+                                       quantized ? quantized->kq_layer(i) : nullptr));
     nc.totals += nc.layers.back().counts;
   }
   return nc;

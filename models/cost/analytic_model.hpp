@@ -17,7 +17,8 @@ namespace kq {
 ///   zero-byte requests are done when issued. The layer ends when its last store is done.
 /// `kcnn`: the layer's quantized weights on a kcnn_bitplane design (nullptr otherwise).
 LayerCost analytic_layer(const Layer& layer, const ArchConfig& arch,
-                         const KcnnLayerWeights* kcnn = nullptr);
+                         const KcnnLayerWeights* kcnn = nullptr,
+                         const KqLayerWeights* kq = nullptr);
 NetworkCost analytic_network(const Workload& w, const ArchConfig& arch,
                              const QuantizedNetwork* quantized = nullptr);
 

@@ -42,7 +42,8 @@ ConvGeometry conv_geometry(const Layer& l) {
   return g;
 }
 
-Schedule::Schedule(const Layer& layer, const ArchConfig& arch, const KcnnLayerWeights* kcnn)
+Schedule::Schedule(const Layer& layer, const ArchConfig& arch, const KcnnLayerWeights* kcnn,
+                   const KqLayerWeights* kq)
     : layer_(&layer), arch_(&arch), on_array_(layer.on_array()) {
   act_bits_ = width_bits(arch.activation_format);
   weight_bits_ = width_bits(arch.weight_format);
@@ -56,6 +57,23 @@ Schedule::Schedule(const Layer& layer, const ArchConfig& arch, const KcnnLayerWe
   if (arch.kcnn) {
     init_kcnn(kcnn);
     return;
+  }
+  if (arch.kq && arch.kq->applies_to(layer)) {
+    kq_ = true;
+    codewords_ = kq ? kq->codewords : arch.kq->codewords(layer);
+    index_bits_ = kq ? kq->index_bits : index_bits_for(codewords_);
+    code_bits_ = kq ? kq->codebook_bits : arch.kq->codebook_bits;
+    side_bits_ = kq ? kq->side_info_bits : arch.kq->side_info_bits();
+    kq_scale_ = (kq ? kq->codebook_quant : arch.kq->codebook_quant) == KqCodebookQuant::uniform;
+    const uint64_t codebook_bytes =
+        bytes_of(codewords_ * geo_.kh * geo_.kw * code_bits_ + side_bits_);
+    const auto& cb = arch.buffer(BufferId::codebook);
+    if (codebook_bytes > cb.tile_capacity_bytes())
+      throw InputError(
+          arch.file, "/buffers/codebook/capacity_bytes",
+          fmt::format("layer \"{}\": its codebook of {} codewords needs {} bytes, but one "
+                      "tile holds {} bytes",
+                      layer.name, codewords_, codebook_bytes, cb.tile_capacity_bytes()));
   }
   const uint64_t ar = arch.array.rows, ac = arch.array.cols;
   uint64_t sr = 0, sc = 0;
@@ -93,7 +111,10 @@ Schedule::Schedule(const Layer& layer, const ArchConfig& arch, const KcnnLayerWe
                                    "ifmap tiles",
                                    layer.name));
     chunks_ = ceil_div(stream_len_, chunk_len_);
-    ws_column_resident_ = bytes_of(gemm_.k * cols * weight_bits_) <= wb.tile_capacity_bytes();
+    // kq_codebook: the weight buffer holds the kernels' indices, not their weights.
+    const uint64_t column_bits = kq_ ? gemm_.k / (uint64_t{geo_.kh} * geo_.kw) * cols * index_bits_
+                                     : gemm_.k * cols * weight_bits_;
+    ws_column_resident_ = bytes_of(column_bits) <= wb.tile_capacity_bytes();
   }
   num_steps_ = uint64_t{geo_.groups} * row_folds_ * col_folds_ * chunks_;
   prefetch_depth_ = (ib.double_buffered && wb.double_buffered) ? 2 : 1;
@@ -129,6 +150,17 @@ uint64_t Schedule::ws_footprint_bound(uint64_t chunk) const {
   const uint64_t in_rows =
       std::min(geo_.h_in, (out_rows - 1) * geo_.sh + uint64_t{geo_.kh - 1} * geo_.dh + 1);
   return channels * in_rows * geo_.w_in;
+}
+
+uint64_t Schedule::weight_tile_bits(uint64_t weights) const {
+  if (!kq_) return weights * weight_bits_;
+  // kq_codebook: the weight buffer holds one index per kernel a fold touches.
+  const uint64_t win = uint64_t{geo_.kh} * geo_.kw;
+  const uint64_t c_full = std::min<uint64_t>(arch_->array.cols, gemm_.n);
+  const uint64_t kernels =
+      ws_column_resident_ ? gemm_.k / win * c_full
+                          : (std::min<uint64_t>(arch_->array.rows, gemm_.k) / win + 2) * c_full;
+  return std::min(kernels, gemm_.k / win * c_full) * index_bits_;
 }
 
 void Schedule::check_capacity() const {
@@ -169,7 +201,7 @@ void Schedule::check_capacity() const {
     uint64_t bytes;
   };
   const Need needs[] = {{BufferId::ifmap, bytes_of(in_elems * act_bits_)},
-                        {BufferId::weight, bytes_of(w_elems * weight_bits_)},
+                        {BufferId::weight, bytes_of(weight_tile_bits(w_elems))},
                         {BufferId::ofmap, bytes_of(out_elems * acc_bits_)}};
   for (const Need& n : needs) {
     const auto& b = arch_->buffer(n.id);
@@ -229,18 +261,22 @@ Step Schedule::array_step(uint64_t s) const {
                                  : input_footprint_elems(st.r0, st.r_len, st.t0, st.t_len);
       // Weights come from DRAM once per layer when an N-fold's column of K×cols weights
       // fits a tile (later chunks re-read them from the buffer), else once per fold.
-      w_elems = (!ws_column_resident_ || pc == 0) ? st.r_len * st.c_len : 0;
       const uint64_t w_read = st.r_len * st.c_len;
-      add_read(a, BufferId::weight, w_read * weight_bits_, wb.word_bits);
+      if (kq_) {
+        kq_weights(st, pc, s == 0);
+      } else {
+        w_elems = (!ws_column_resident_ || pc == 0) ? st.r_len * st.c_len : 0;
+        add_read(a, BufferId::weight, w_read * weight_bits_, wb.word_bits);
+        st.fill_cycles = port_cycles(ar, w_read * weight_bits_, wb.read_bits_per_cycle());
+      }
       add_read(a, BufferId::ifmap, t * st.r_len * act_bits_, ib.word_bits);
       add_write(a, BufferId::ofmap, t * st.c_len * acc_bits_, ob.word_bits);
       if (!st.first_pass) add_read(a, BufferId::ofmap, t * st.c_len * acc_bits_, ob.word_bits);
-      st.fill_cycles = port_cycles(ar, w_read * weight_bits_, wb.read_bits_per_cycle());
       st.stream_cycles = std::max(
           {port_cycles(t, t * st.r_len * act_bits_, ib.read_bits_per_cycle()),
            port_cycles(t, t * st.c_len * acc_bits_, ob.write_bits_per_cycle()),
            st.first_pass ? t : port_cycles(t, t * st.c_len * acc_bits_, ob.read_bits_per_cycle())});
-      a.register_write_bits += w_read * weight_bits_;
+      a.register_write_bits += w_read * (kq_ ? code_bits_ : weight_bits_);
       break;
     }
     case Dataflow::os: {
@@ -302,7 +338,7 @@ Step Schedule::array_step(uint64_t s) const {
   // DRAM fills land in the buffers; final outputs leave through the ofmap buffer.
   if (in_elems) add_write(a, BufferId::ifmap, in_elems * act_bits_, ib.word_bits);
   if (w_elems) add_write(a, BufferId::weight, w_elems * weight_bits_, wb.word_bits);
-  st.dram_read_bytes = bytes_of(in_elems * act_bits_) + bytes_of(w_elems * weight_bits_);
+  st.dram_read_bytes += bytes_of(in_elems * act_bits_) + bytes_of(w_elems * weight_bits_);
   if (st.last_pass) {
     const uint64_t outs = arch_->array.dataflow == Dataflow::ws   ? st.t_len * st.c_len
                           : arch_->array.dataflow == Dataflow::os ? st.r_len * st.c_len
@@ -313,6 +349,8 @@ Step Schedule::array_step(uint64_t s) const {
     // (× 1/s_out) in an fp32 output stage.
     if (!is_float(arch_->activation_format))
       a.multiplications[static_cast<int>(NumFormat::fp32)] += 2 * outs;
+    else if (kq_ && kq_scale_)  // Σ code·x scaled once by the layer's codebook scale
+      a.multiplications[static_cast<int>(arch_->accumulator_format)] += outs;
   }
   return st;
 }
@@ -358,6 +396,38 @@ Step Schedule::vector_step() const {
   a.register_read_bits += in_elems * act_bits_;
   a.register_write_bits += out * act_bits_;
   return st;
+}
+
+void Schedule::kq_weights(Step& st, uint64_t pc, bool first_step) const {
+  // Decode: each kernel the K-slice touches (whole or in part) has its index read from the
+  // index SRAM and its codebook row (k² codes) from the codebook SRAM; the codes the slice
+  // needs enter the PEs. Each index comes from DRAM once (with the fold holding its first
+  // tap), the codebook once per layer.
+  ActionCounts& a = st.actions;
+  const auto& wb = arch_->buffer(BufferId::weight);
+  const auto& cb = arch_->buffer(BufferId::codebook);
+  const uint64_t win = uint64_t{geo_.kh} * geo_.kw;
+  const uint64_t touched = (st.r0 + st.r_len - 1) / win - st.r0 / win + 1;
+  const uint64_t starting = ceil_div(st.r0 + st.r_len, win) - ceil_div(st.r0, win);
+  const uint64_t index_bits = touched * st.c_len * index_bits_;
+  const uint64_t row_bits = touched * st.c_len * win * code_bits_;
+  add_read(a, BufferId::weight, index_bits, wb.word_bits);
+  add_read(a, BufferId::codebook, row_bits, cb.word_bits);
+  st.fill_cycles =
+      std::max({uint64_t{arch_->array.rows}, ceil_div(index_bits, wb.read_bits_per_cycle()),
+                ceil_div(row_bits, cb.read_bits_per_cycle())});
+  uint64_t dram_bits = 0;
+  if (!ws_column_resident_ || pc == 0) {
+    const uint64_t new_index_bits = starting * st.c_len * index_bits_;
+    if (new_index_bits) add_write(a, BufferId::weight, new_index_bits, wb.word_bits);
+    dram_bits += new_index_bits;
+  }
+  if (first_step) {
+    const uint64_t codebook_bits = codewords_ * win * code_bits_ + side_bits_;
+    add_write(a, BufferId::codebook, codebook_bits, cb.word_bits);
+    st.dram_read_bytes += bytes_of(codebook_bits);
+  }
+  st.dram_read_bytes += bytes_of(dram_bits);
 }
 
 uint64_t Schedule::scalesim_cycles() const {

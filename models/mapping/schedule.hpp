@@ -5,6 +5,7 @@
 #include "models/config/arch_config.hpp"
 #include "models/cost/action_counts.hpp"
 #include "models/quant/kcnn_quantizer.hpp"
+#include "models/quant/kq_quantizer.hpp"
 #include "models/workload/layer.hpp"
 
 namespace kq {
@@ -59,7 +60,10 @@ class Schedule {
   /// one tile of a buffer. Keeps references to both arguments: they must outlive it.
   /// kcnn_bitplane designs also take the layer's quantized weights (they set the additions
   /// under window-sum sharing and zero-skipping); nullptr is fine when they cannot matter.
-  Schedule(const Layer& layer, const ArchConfig& arch, const KcnnLayerWeights* kcnn = nullptr);
+  /// kq_codebook designs take the layer's codebook weights (their K and index width; nullptr:
+  /// from the arch's options).
+  Schedule(const Layer& layer, const ArchConfig& arch, const KcnnLayerWeights* kcnn = nullptr,
+           const KqLayerWeights* kq = nullptr);
 
   uint64_t num_steps() const { return num_steps_; }
   Step step(uint64_t s) const;
@@ -84,9 +88,12 @@ class Schedule {
   Step kcnn_step(uint64_t s) const;
   void init_kcnn(const KcnnLayerWeights* w);
   void finish_step(Step& st) const;
+  void kq_weights(Step& st, uint64_t pc, bool first_step) const;
   Step vector_step() const;
   uint64_t input_footprint_elems(uint64_t k0, uint64_t k_len, uint64_t p0, uint64_t p_len) const;
   void check_capacity() const;
+  /// Bits one ws fold keeps in the weight buffer for `weights` weights (KQ: their indices).
+  uint64_t weight_tile_bits(uint64_t weights) const;
   /// ws: an upper bound of the input elements any fold of a `chunk`-pixel stream touches.
   uint64_t ws_footprint_bound(uint64_t chunk) const;
 
@@ -110,6 +117,10 @@ class Schedule {
   /// 1-bits, the bits of the minority side (window-sum sharing sums that side), and the
   /// non-empty planes (kernel2d; filter3d keeps per-filter counts in the tile of row fold 0).
   std::vector<uint64_t> tile_ones_, tile_minority_, tile_nonempty_;
+  // kq_codebook: the layer's kernels are indices into a codebook of codewords_ rows.
+  bool kq_ = false;
+  uint64_t codewords_ = 0, index_bits_ = 0, code_bits_ = 0, side_bits_ = 0;
+  bool kq_scale_ = false;  ///< uniform codebook: one scale multiply per output
 };
 
 }  // namespace kq

@@ -122,6 +122,29 @@ ordered quantization_json(const RunReport& r, size_t li) {
   return j;
 }
 
+/// A KQ layer: what its kernel codebook costs and how faithful it is.
+ordered kq_json(const RunReport& r, size_t li) {
+  const Layer& l = r.workload->layers[li];
+  const KqLayerWeights& q = *r.quantized->kq_layer(li);
+  const double params = static_cast<double>(l.weight_params());
+  const double bpp = static_cast<double>(q.storage_bits(true)) / params;
+  ordered j;
+  j["scheme"] = "kq";
+  j["codewords"] = q.codewords;
+  j["index_bits"] = q.index_bits;
+  j["codebook_bits"] = q.codebook_bits;
+  j["bits_per_weight"] = bpp;
+  j["bits_per_weight_no_side_info"] = static_cast<double>(q.storage_bits(false)) / params;
+  j["compression_vs_fp32_x"] = 32.0 / bpp;
+  j["codebook_sram_bytes"] =
+      (uint64_t{q.codewords} * q.geometry.kernel_area() * q.codebook_bits + 7) / 8;
+  const bool imported = li < r.quantized->imported.size() && r.quantized->imported[li];
+  j["weight_sqnr_db"] = imported || !r.params
+                            ? ordered(nullptr)
+                            : number_or_null(q.weight_sqnr_db(r.params->layers[li].weight));
+  return j;
+}
+
 std::string fmt_sqnr(const json& v) {
   return v.is_null() ? std::string("exact") : fmt::format("{:.1f}", v.get<double>());
 }
@@ -177,6 +200,31 @@ json report_to_json(const RunReport& r) {
     b["area_ratio"] = area.total_um2 / barea;  // design / baseline
     totals["baseline_fp32"] = b;
   }
+  if (arch.kq && r.quantized) {
+    // methods.md §3.3 over the layers KQ covers: Σ bits / Σ params, with side info.
+    double bits = 0, params = 0, err = 0, sig = 0;
+    bool fitted = r.params != nullptr;
+    for (size_t i = 0; i < r.workload->layers.size(); ++i) {
+      const KqLayerWeights* q = r.quantized->kq_layer(i);
+      if (!q) continue;
+      bits += static_cast<double>(q->storage_bits(true));
+      params += static_cast<double>(r.workload->layers[i].weight_params());
+      if (r.quantized->imported[i]) fitted = false;
+      if (fitted) {
+        const Tensor deq = q->dequantize();
+        const Tensor& w = r.params->layers[i].weight;
+        for (size_t k = 0; k < w.data.size(); ++k) {
+          const double d = static_cast<double>(w.data[k]) - deq.data[k];
+          err += d * d;
+          sig += static_cast<double>(w.data[k]) * w.data[k];
+        }
+      }
+    }
+    totals["bits_per_weight"] = params > 0 ? bits / params : 0.0;
+    totals["compression_vs_fp32_x"] = bits > 0 ? 32.0 * params / bits : 0.0;
+    totals["weight_sqnr_db"] =
+        fitted && err > 0 ? ordered(10.0 * std::log10(sig / err)) : ordered(nullptr);
+  }
   if (arch.kcnn && r.quantized) {
     // Network figures over the conv/fc weights: stored bits per weight, and the SQNR of all
     // quantized weights together (Σ w² / Σ (w − ŵ)² over the layers that were fitted).
@@ -212,6 +260,7 @@ json report_to_json(const RunReport& r) {
     l["area_um2"] = area_j["area_um2"];
     l["area_breakdown_um2"] = area_j["area_breakdown_um2"];
     if (arch.kcnn && r.workload->layers[i].on_array()) l["quantization"] = quantization_json(r, i);
+    if (arch.kq && r.quantized && r.quantized->kq_layer(i)) l["quantization"] = kq_json(r, i);
     if (r.baseline)
       l["baseline_fp32"] = baseline_json(r.baseline->layers[i].counts, lc.counts, *r.baseline_arch,
                                          tech, l["energy_pj"].get<double>());

@@ -86,7 +86,7 @@ int run_command(int argc, char* argv[]) {
     // A KCNN design quantizes the float weights offline in every mode: its counts and quality
     // figures depend on the planes.
     NetworkParams params;
-    if ((mode_name != "analytic" && connected) || arch.kcnn || !weights_path.empty() ||
+    if ((mode_name != "analytic" && connected) || arch.kcnn || arch.kq || !weights_path.empty() ||
         !input_path.empty()) {
       params = synthetic_params(w, seed);
       load_params(w, weights_path, input_path, params);
@@ -95,13 +95,14 @@ int run_command(int argc, char* argv[]) {
     try {
       quantized = quantize_network(w, arch, params, weights_path);
     } catch (const std::invalid_argument& e) {
-      throw InputError(weights_path.empty() ? arch_path : weights_path, "/kcnn", e.what());
+      throw InputError(weights_path.empty() ? arch_path : weights_path, arch.kq ? "/kq" : "/kcnn",
+                       e.what());
     }
     rep.quantized = &quantized;
     rep.params = &params;
     // Check every layer maps onto the buffers before any simulation starts.
     for (size_t i = 0; i < w.layers.size(); ++i)
-      Schedule(w.layers[i], arch, quantized.kcnn_layer(i));
+      Schedule(w.layers[i], arch, quantized.kcnn_layer(i), quantized.kq_layer(i));
     // The fp32 MAC array of the same size, for the savings a report states (closed form).
     const ArchConfig baseline_arch = fp32_mac_baseline(arch);
     const NetworkCost baseline = analytic_network(w, baseline_arch);

@@ -15,6 +15,19 @@ std::vector<double> to_double(const std::vector<float>& v) {
   return {v.begin(), v.end()};
 }
 
+/// What a KQ layer's array multiplies by: the code (uniform codebook, scaled at the output)
+/// or the LUT value, per weight position [N, C/g, kh, kw].
+std::vector<double> kq_array_weights(const KqLayerWeights& q, const Layer& l) {
+  const uint64_t win = l.type == LayerType::fc ? 1 : uint64_t{l.kh} * l.kw;
+  std::vector<double> w(q.indices.size() * win);
+  for (size_t k = 0; k < q.indices.size(); ++k)
+    for (uint64_t j = 0; j < win; ++j) {
+      const int32_t code = q.codebook_codes[q.indices[k] * win + j];
+      w[k * win + j] = q.lut.empty() ? code : q.lut[static_cast<size_t>(code)];
+    }
+  return w;
+}
+
 /// Higham's γ_n = n·u / (1 − n·u): the relative error bound of n rounded operations.
 double gamma_n(double n, double u) {
   return n * u / (1.0 - n * u);
@@ -105,10 +118,31 @@ ArrayOperands& NetworkState::begin_array_layer(size_t li) {
                  w_in = l.type == LayerType::fc ? 1 : l.in.w;
   const uint64_t w_out = l.type == LayerType::fc ? 1 : l.out.w;
 
-  // Weights: integer designs quantize per output channel.
+  // Weights: integer designs quantize per output channel; a KQ design decodes its kernels
+  // (index → codebook row) into codes (or LUT values).
   std::vector<float> wvals = lp.weight.data;
   std::vector<int32_t>& wcodes = weight_codes_;
-  if (integer_) {
+  const KqLayerWeights* kqw = quantized_ ? quantized_->kq_layer(li) : nullptr;
+  kq_scaled_output_ = false;
+  kq_scale_ = 1;
+  if (kqw) {
+    const uint64_t win = kh * kw, kernels = l.out.c * cg;
+    const bool uniform = kqw->lut.empty();
+    wcodes.assign(kernels * win, 0);
+    for (uint64_t q = 0; q < kernels; ++q)
+      for (uint64_t j = 0; j < win; ++j) {
+        const int32_t code = kqw->codebook_codes[kqw->indices[q] * win + j];
+        wcodes[q * win + j] = code;
+        wvals[q * win + j] =
+            uniform ? static_cast<float>(code) : kqw->lut[static_cast<size_t>(code)];
+      }
+    if (integer_) {
+      weight_scales_.assign(l.out.c, kqw->scale);  // dequantization: acc · s_x · s
+    } else if (uniform) {
+      kq_scaled_output_ = true;
+      kq_scale_ = kqw->scale;
+    }
+  } else if (integer_) {
     QuantizedTensor q = quantize_per_channel(wvals, l.out.c, width_bits(arch_->weight_format));
     weight_scales_ = std::move(q.scales);
     wcodes = std::move(q.codes);
@@ -171,7 +205,8 @@ ArrayOperands& NetworkState::begin_array_layer(size_t li) {
   } else {
     o.accf.assign(asize, 0.0f);
   }
-  if (!lp.bias.data.empty())
+  // A scaled KQ output adds the bias after the scale multiply, so its accumulators start at 0.
+  if (!lp.bias.data.empty() && !kq_scaled_output_)
     for (uint64_t gi = 0; gi < o.groups; ++gi)
       for (uint64_t p = 0; p < o.p; ++p)
         for (uint64_t n = 0; n < o.n; ++n) {
@@ -325,7 +360,13 @@ void NetworkState::finish_array_layer(size_t li) {
             integer_ ? static_cast<double>(o.acci[src]) : static_cast<double>(o.accf[src]);
         // Integer designs dequantize at the output stage: acc · s_x · s_w[n].
         y[dst] = integer_ ? static_cast<float>(o.acci[src] * act_scale_ * weight_scales_[ch])
-                          : o.accf[src];
+                 : kq_scaled_output_
+                     ? round_to(o.acc_format, round_to(o.acc_format, static_cast<float>(kq_scale_) *
+                                                                         o.accf[src]) +
+                                                  (params_->layers[li].bias.data.empty()
+                                                       ? 0.0f
+                                                       : params_->layers[li].bias.data[ch]))
+                     : o.accf[src];
       }
   if (check_) {
     ReferenceCheck& c = quality_[li].check;
@@ -357,7 +398,10 @@ void NetworkState::finish_array_layer(size_t li) {
     } else {
       // Each output is bias + K rounded products + K rounded sums: |err| ≤ (u_mul·(1+γ) +
       // γ_K(u_acc))·(|b| + Σ|x·w|), with a 1e-12 relative allowance for the double reference.
-      const std::vector<double> wd = to_double(rounded(lp.weight.data, arch_->weight_format));
+      // KQ: the weights are the decoded codes (or LUT values) the array multiplies.
+      const std::vector<double> wd = quantized_ && quantized_->kq_layer(li)
+                                         ? kq_array_weights(*quantized_->kq_layer(li), l)
+                                         : to_double(rounded(lp.weight.data, arch_->weight_format));
       const double u_mul =
           o.mult_format == NumFormat::fp32 ? std::ldexp(1.0, -24) : unit_roundoff(o.mult_format);
       const double g = gamma_n(static_cast<double>(o.k), unit_roundoff(o.acc_format));
@@ -382,7 +426,10 @@ void NetworkState::check_float(size_t li, const std::vector<double>& acc_values,
                                double rel) {
   const Layer& l = w_->layers[li];
   ReferenceCheck& c = quality_[li].check;
-  const std::vector<double> bd = to_double(rounded(params_->layers[li].bias.data, ops_.acc_format));
+  // A scaled KQ output adds its bias after the array: the accumulators hold Σ code·x alone.
+  const std::vector<double> bd =
+      kq_scaled_output_ ? std::vector<double>{}
+                        : to_double(rounded(params_->layers[li].bias.data, ops_.acc_format));
   const std::vector<double> xd = to_double(input_of(li, 0));
   const std::vector<double> ref = reference_layer(l, {&xd}, wd, bd);
   const std::vector<double> mag = reference_conv_abs_sum(l, xd, mag_w, bd);

@@ -65,6 +65,10 @@ class NetworkState {
   /// KCNN layer in flight: its weights Σ α·B (+β) exactly in double, and Σ |α|·|B| (+|β|),
   /// the scale of its rounding-error bound ([N, C/groups, kh, kw]).
   std::vector<double> kcnn_weights_, kcnn_magnitudes_;
+  /// KQ layer in flight with float activations and a uniform codebook: the array sums
+  /// code·x, and the output stage applies y = scale·acc + bias.
+  bool kq_scaled_output_ = false;
+  double kq_scale_ = 1;
   double act_scale_ = 1;
 };
 

@@ -33,7 +33,8 @@ void Controller::issue_load(uint64_t s) {
 void Controller::start_layer(uint64_t now) {
   const Layer& l = w_.layers[layer_];
   schedule_ =
-      std::make_unique<Schedule>(l, arch_, quantized_ ? quantized_->kcnn_layer(layer_) : nullptr);
+      std::make_unique<Schedule>(l, arch_, quantized_ ? quantized_->kcnn_layer(layer_) : nullptr,
+                                 quantized_ ? quantized_->kq_layer(layer_) : nullptr);
   steps_ = schedule_->num_steps();
   next_ = 0;
   busy_ = 0;

@@ -72,6 +72,26 @@ std::vector<Case> matrix() {
     cases.push_back({k, workloads[1 + j % 3]});
     ++j;
   }
+  // kq_codebook designs: decode path with integer, fp16 and LUT codebooks.
+  const std::pair<nlohmann::json, const char*> kq_options[] = {
+      {{{"codewords", 16}}, "int8"},
+      {{{"codewords", 64}, {"codebook_bits", 4}}, "fp16"},
+      {{{"codewords", 8}, {"codebook_quant", "lut"}}, "fp32"},
+  };
+  int q = 0;
+  for (const auto& [opts, fmt] : kq_options) {
+    ArchKnobs k;
+    k.kq = opts;
+    k.format = fmt;
+    k.rows = q == 1 ? 5 : 4;
+    k.cols = q == 2 ? 3 : 4;
+    k.dram_bytes_per_cycle = q == 0 ? 4 : 16;
+    k.dram_latency = 10 * q;
+    if (q == 1) k.buffer_bytes = 8192;
+    cases.push_back({k, "workloads/test/tiny_cnn.json"});
+    cases.push_back({k, workloads[1 + q % 3]});
+    ++q;
+  }
   return cases;
 }
 

@@ -72,3 +72,20 @@ TEST_CASE("pre-quantized KCNN planes from --weights are simulated as they are", 
   // The synthetic float weights are unrelated to these planes: the layer is far from them.
   CHECK(l["layer_output_sqnr_db"].get<double>() < 3.0);
 }
+
+TEST_CASE("ResNet-18 runs end to end through a KQ codebook design with every output checked",
+          "[network]") {
+  const auto r =
+      kqtest::run_report({"--arch", kqtest::source_path("arch_configs/kq_k512_16x16.json"),
+                          "--workload", kqtest::source_path("workloads/resnet18.json")});
+  for (const auto& l : r["layers"]) {
+    INFO(l["name"]);
+    CHECK(l["reference_check"]["violations"] == 0);
+  }
+  // methods.md §3.3: ResNet-18, all conv layers, 9-bit indices (K = 512, capped), 6-bit
+  // codebook, 32-bit side info: 1.168 bits per parameter.
+  CHECK(r["totals"]["bits_per_weight"].get<double>() == Approx(1.168).margin(5e-4));
+  // Compressed weights: far less DRAM traffic than the fp32 array of the same size.
+  CHECK(r["totals"]["dram_bytes"].get<uint64_t>() * 3 <
+        r["totals"]["baseline_fp32"]["dram_bytes"].get<uint64_t>());
+}

@@ -91,3 +91,32 @@ TEST_CASE("KCNN outputs match the reference on the quantized weights for every p
     }
   }
 }
+
+TEST_CASE("KQ outputs match the reference on the decoded weights", "[sim]") {
+  const std::string dir = kqtest::make_temp_dir("kq_numerics");
+  const std::pair<nlohmann::json, const char*> variants[] = {
+      {{{"codewords", 16}}, "int8"},
+      {{{"codewords", 32}, {"codebook_bits", 5}}, "fp16"},
+      {{{"codewords", 8}, {"codebook_quant", "lut"}}, "fp32"},
+  };
+  int i = 0;
+  for (const auto& [v, fmt] : variants) {
+    kqtest::ArchKnobs k;
+    k.kq = v;
+    k.format = fmt;
+    const std::string arch = kqtest::write_arch(dir, "q" + std::to_string(i++), k);
+    for (const char* mode : {"cycle", "fast"}) {
+      INFO(v.dump() << " " << fmt << " " << mode);
+      const auto r =
+          kqtest::run_report({"--arch", arch, "--workload",
+                              kqtest::source_path("workloads/test/tiny_cnn.json"), "--mode", mode});
+      for (const auto& l : r["layers"]) {
+        INFO(l["name"]);
+        CHECK(l["reference_check"]["violations"] == 0);
+        if (std::string(fmt) == "int8" && l["type"] == "conv2d")
+          CHECK(l["reference_check"]["kind"] == "exact");
+        if (l["type"] == "conv2d") CHECK(l["quantization"]["scheme"] == "kq");
+      }
+    }
+  }
+}

@@ -23,6 +23,7 @@ nlohmann::json run_report(const std::vector<std::string>& args) {
 std::string write_arch(const std::string& dir, const std::string& name, const ArchKnobs& k) {
   const bool integer = k.format == "int8";
   const bool kcnn = !k.kcnn.is_null();
+  const bool kq = !k.kq.is_null();
   const std::string acc = integer ? "int32" : "fp32";
   const int act_bits = k.format == "fp32" ? 32 : k.format == "int8" ? 8 : 16;
   const int wide = std::max(k.rows, k.cols) * 32;  // one full row/column of fp32/int32 per cycle
@@ -39,7 +40,9 @@ std::string write_arch(const std::string& dir, const std::string& name, const Ar
   };
   nlohmann::json j = {
       {"name", name},
-      {"datapath", kcnn ? "kcnn_bitplane" : "mac_array"},
+      {"datapath", kcnn ? "kcnn_bitplane"
+                   : kq ? "kq_codebook"
+                        : "mac_array"},
       {"clock_mhz", 400},
       {"formats", {{"activation", k.format}, {"weight", k.format}, {"accumulator", acc}}},
       {"array",
@@ -67,6 +70,10 @@ std::string write_arch(const std::string& dir, const std::string& name, const Ar
   if (kcnn) {
     j["kcnn"] = k.kcnn;
     j["buffers"]["scale"] = buffer(8);
+  }
+  if (kq) {
+    j["kq"] = k.kq;
+    j["buffers"]["codebook"] = buffer(8);
   }
   const std::string path = dir + "/" + name + ".json";
   std::ofstream(path) << j.dump(2);

@@ -25,6 +25,8 @@ struct ArchKnobs {
   nlohmann::json kcnn;
   int multipliers = 0;  ///< kcnn: multiplier array size
   int adders = 0;       ///< kcnn: adder count
+  /// Non-empty: a kq_codebook design with this "kq" section.
+  nlohmann::json kq;
 };
 
 /// Writes the architecture JSON into `dir` and returns its path.

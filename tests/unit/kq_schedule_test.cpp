@@ -1,0 +1,37 @@
+// The KQ decode datapath's folds against docs/KQ.md's closed forms (kq_layer_counts).
+#include <catch2/catch.hpp>
+
+#include "models/config/arch_config.hpp"
+#include "models/cost/analytic_model.hpp"
+#include "models/quant/kq_counts.hpp"
+#include "models/quant/quantized_network.hpp"
+#include "models/workload/network_params.hpp"
+#include "models/workload/workload.hpp"
+
+TEST_CASE("KQ decode folds add up to the closed-form counts", "[unit]") {
+  const std::string src = KQSIM_SOURCE_DIR;
+  kq::ArchConfig arch = kq::load_arch_config(src + "/arch_configs/kq_k256_16x16.json");
+  // fp16 activations: narrow products count as fp16, the output scale as fp32.
+  arch.activation_format = arch.weight_format = kq::NumFormat::fp16;
+  arch.array.multiplier_format = kq::NumFormat::fp16;
+  arch.accumulator_format = arch.array.adder_format = kq::NumFormat::fp32;
+  for (const char* wl : {"/workloads/test/tiny_cnn.json", "/workloads/test/kcnn_test_layer.json",
+                         "/workloads/test/strided_conv.json"}) {
+    const kq::Workload w = kq::load_workload(src + wl);
+    const kq::NetworkParams params = kq::synthetic_params(w, 2);
+    for (uint32_t k : {8u, 64u, 256u}) {
+      arch.kq->set_all_codewords(k);
+      const kq::QuantizedNetwork q = kq::quantize_network(w, arch, params, "");
+      for (size_t i = 0; i < w.layers.size(); ++i) {
+        const kq::Layer& l = w.layers[i];
+        if (!q.kq_layer(i)) continue;
+        INFO(wl << " K " << k << " " << l.name);
+        const kq::LayerCost lc = kq::analytic_layer(l, arch, nullptr, q.kq_layer(i));
+        const kq::KqLayerCounts cc = kq::kq_layer_counts(l, *arch.kq);
+        CHECK(lc.counts.multiplications[static_cast<int>(kq::NumFormat::fp16)] == cc.narrow_mul);
+        CHECK(lc.counts.multiplications[static_cast<int>(kq::NumFormat::fp32)] == cc.scale_mul);
+        CHECK(lc.counts.additions[static_cast<int>(kq::NumFormat::fp32)] == cc.add);
+      }
+    }
+  }
+}
