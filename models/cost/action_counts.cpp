@@ -3,7 +3,7 @@
 namespace kq {
 
 uint64_t ActionCounts::total_multiplications() const {
-  uint64_t s = 0;
+  uint64_t s = narrow_multiplications;
   for (uint64_t m : multiplications) s += m;
   return s;
 }
@@ -29,6 +29,7 @@ ActionCounts& ActionCounts::operator+=(const ActionCounts& o) {
     additions[i] += o.additions[i];
   }
   comparisons += o.comparisons;
+  narrow_multiplications += o.narrow_multiplications;
   for (int b = 0; b < kNumBuffers; ++b) {
     buffers[b].read_words += o.buffers[b].read_words;
     buffers[b].write_words += o.buffers[b].write_words;
@@ -48,7 +49,8 @@ ActionCounts& ActionCounts::operator+=(const ActionCounts& o) {
 
 bool ActionCounts::operator==(const ActionCounts& o) const {
   return cycles == o.cycles && multiplications == o.multiplications && additions == o.additions &&
-         comparisons == o.comparisons && buffers == o.buffers &&
+         comparisons == o.comparisons && narrow_multiplications == o.narrow_multiplications &&
+         buffers == o.buffers &&
          register_read_bits == o.register_read_bits &&
          register_write_bits == o.register_write_bits && dram_read_bytes == o.dram_read_bytes &&
          dram_write_bytes == o.dram_write_bytes && array == o.array &&

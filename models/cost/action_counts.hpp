@@ -31,7 +31,10 @@ struct ActionCounts {
   uint64_t cycles = 0;
   std::array<uint64_t, kNumFormats> multiplications{};  ///< by operand format
   std::array<uint64_t, kNumFormats> additions{};        ///< by adder format
-  uint64_t comparisons = 0;                             ///< max-pool / ReLU compares (vector unit)
+  uint64_t comparisons = 0;  ///< max-pool / ReLU compares (vector unit)
+  /// KQ decode: codebook code × activation products on narrow multipliers (code bits ×
+  /// activation bits), priced apart from full-width multiplications.
+  uint64_t narrow_multiplications = 0;
   std::array<BufferCounts, kNumBuffers> buffers{};
   uint64_t register_read_bits = 0, register_write_bits = 0;
   uint64_t dram_read_bytes = 0, dram_write_bytes = 0;

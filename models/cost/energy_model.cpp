@@ -11,6 +11,17 @@ uint64_t array_register_bits(const ArchConfig& arch) {
                                width_bits(arch.accumulator_format));
 }
 
+double narrow_multiplication_pj(const ArchConfig& arch, const TechTable& t) {
+  // Integer activations: the Horowitz fixed-point fit (QKeras qtools) at code bits ×
+  // activation bits. Float activations: no published code × float figure, so the activation
+  // format's multiplier (an upper bound).
+  const NumFormat act = arch.activation_format;
+  if (arch.kq && !is_float(act))
+    return t.fixed_point_mult_energy_pj(arch.kq->codebook_bits,
+                                        static_cast<uint32_t>(width_bits(act)));
+  return t.multiplier(act).energy_pj;
+}
+
 double leakage_power_uw(const ArchConfig& arch, const TechTable& t) {
   double p = static_cast<double>(arch.array.multipliers) *
                  t.multiplier(arch.array.multiplier_format).leakage_uw +
@@ -31,6 +42,8 @@ EnergyBreakdown compute_energy(const ActionCounts& c, const ArchConfig& arch, co
     mult_pj += static_cast<double>(c.multiplications[i]) * t.multipliers[i].energy_pj;
     add_pj += static_cast<double>(c.additions[i]) * t.adders[i].energy_pj;
   }
+  if (c.narrow_multiplications)
+    mult_pj += static_cast<double>(c.narrow_multiplications) * narrow_multiplication_pj(arch, t);
   const double cmp_pj = static_cast<double>(c.comparisons) * t.comparator.energy_pj;
   const double reg_pj = static_cast<double>(c.register_read_bits) * t.register_bit.read_pj +
                         static_cast<double>(c.register_write_bits) * t.register_bit.write_pj;

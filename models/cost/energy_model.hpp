@@ -33,6 +33,9 @@ struct EnergyBreakdown {
 /// dram.energy_pj_per_bit, plus leakage_power_uw × cycles / clock. See docs/ENERGY_MODEL.md.
 EnergyBreakdown compute_energy(const ActionCounts& c, const ArchConfig& arch, const TechTable& t);
 
+/// Energy of one narrow (KQ code × activation) multiplication, pJ.
+double narrow_multiplication_pj(const ArchConfig& arch, const TechTable& t);
+
 /// Static power of every instance on the chip: multipliers, adders, vector lanes (one adder of
 /// the activation format plus one comparator each), the array's pipeline registers and the
 /// SRAM macros.

@@ -326,7 +326,10 @@ Step Schedule::array_step(uint64_t s) const {
   }
   st.drain_cycles = (ar - 1) + (ac - 1);
   const uint64_t macs = t * st.r_len * st.c_len;
-  a.multiplications[static_cast<int>(arch_->array.multiplier_format)] += macs;
+  if (kq_)
+    a.narrow_multiplications += macs;  // codebook code × activation
+  else
+    a.multiplications[static_cast<int>(arch_->array.multiplier_format)] += macs;
   // The accumulator starts at the bias (or the partial sum fed back), so one addition per MAC.
   a.additions[static_cast<int>(arch_->array.adder_format)] += macs;
   // Each MAC reads its two operand registers and the incoming partial sum; it writes the

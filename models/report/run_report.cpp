@@ -46,6 +46,7 @@ ordered counts_json(const ActionCounts& c, const ArchConfig& arch, const TechTab
   j["multiplications"] = c.total_multiplications();
   j["additions"] = c.total_additions();
   j["comparisons"] = c.comparisons;
+  j["narrow_multiplications"] = c.narrow_multiplications;
   j["multiplications_by_format"] = by_format(c.multiplications);
   j["additions_by_format"] = by_format(c.additions);
   j["dram_bytes"] = c.dram_read_bytes + c.dram_write_bytes;

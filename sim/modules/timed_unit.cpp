@@ -15,6 +15,7 @@ void add_share(ActionCounts& to, const ActionCounts& job, uint64_t i, uint64_t n
     to.additions[f] += share(job.additions[f], i, n);
   }
   to.comparisons += share(job.comparisons, i, n);
+  to.narrow_multiplications += share(job.narrow_multiplications, i, n);
   for (int b = 0; b < kNumBuffers; ++b) {
     to.buffers[b].read_words += share(job.buffers[b].read_words, i, n);
     to.buffers[b].write_words += share(job.buffers[b].write_words, i, n);

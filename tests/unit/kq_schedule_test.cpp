@@ -11,7 +11,7 @@
 TEST_CASE("KQ decode folds add up to the closed-form counts", "[unit]") {
   const std::string src = KQSIM_SOURCE_DIR;
   kq::ArchConfig arch = kq::load_arch_config(src + "/arch_configs/kq_k256_16x16.json");
-  // fp16 activations: narrow products count as fp16, the output scale as fp32.
+  // fp16 activations: narrow products (code × activation) apart, the output scale as fp32.
   arch.activation_format = arch.weight_format = kq::NumFormat::fp16;
   arch.array.multiplier_format = kq::NumFormat::fp16;
   arch.accumulator_format = arch.array.adder_format = kq::NumFormat::fp32;
@@ -28,7 +28,8 @@ TEST_CASE("KQ decode folds add up to the closed-form counts", "[unit]") {
         INFO(wl << " K " << k << " " << l.name);
         const kq::LayerCost lc = kq::analytic_layer(l, arch, nullptr, q.kq_layer(i));
         const kq::KqLayerCounts cc = kq::kq_layer_counts(l, *arch.kq);
-        CHECK(lc.counts.multiplications[static_cast<int>(kq::NumFormat::fp16)] == cc.narrow_mul);
+        CHECK(lc.counts.narrow_multiplications == cc.narrow_mul);
+        CHECK(lc.counts.multiplications[static_cast<int>(kq::NumFormat::fp16)] == 0);
         CHECK(lc.counts.multiplications[static_cast<int>(kq::NumFormat::fp32)] == cc.scale_mul);
         CHECK(lc.counts.additions[static_cast<int>(kq::NumFormat::fp32)] == cc.add);
       }
