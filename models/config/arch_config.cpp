@@ -104,7 +104,7 @@ KcnnOptions read_kcnn(ObjReader k, NumFormat activation) {
   return o;
 }
 
-KqOptions read_kq(ObjReader k, NumFormat activation) {
+KqOptions read_kq(ObjReader k, NumFormat activation, uint64_t& gather_adders, uint64_t pes) {
   KqOptions o;
   if (k.has("codewords"))
     o.set_all_codewords(static_cast<uint32_t>(k.get_u64("codewords", 1, 1u << 20)));
@@ -121,10 +121,11 @@ KqOptions read_kq(ObjReader k, NumFormat activation) {
   o.codebook_quant = k.get_enum_or("codebook_quant", "uniform", {"uniform", "lut"}) == "uniform"
                          ? KqCodebookQuant::uniform
                          : KqCodebookQuant::lut;
-  if (k.get_enum_or("datapath", "decode_mac", {"decode_mac", "response_reuse"}) != "decode_mac")
-    k.fail("datapath",
-           "the response_reuse datapath is counted (docs/KQ.md) but not simulated yet: "
-           "expected \"decode_mac\"");
+  o.datapath =
+      k.get_enum_or("datapath", "decode_mac", {"decode_mac", "response_reuse"}) == "decode_mac"
+          ? KqDatapath::decode_mac
+          : KqDatapath::response_reuse;
+  gather_adders = k.get_u64_or("gather_adders", pes, 1, uint64_t{1} << 32);
   o.count_fc = k.get_bool_or("count_fc", false);
   k.finish();
   try {
@@ -222,7 +223,7 @@ ArchConfig parse(const nlohmann::json& j, const std::string& file) {
   }
   ar.finish();
   if (kcnn) a.kcnn = read_kcnn(r.object("kcnn"), in);
-  if (kq) a.kq = read_kq(r.object("kq"), in);
+  if (kq) a.kq = read_kq(r.object("kq"), in, a.kq_gather_adders, pes);
 
   ObjReader v = r.object("vector_unit");
   a.vector.lanes = static_cast<uint32_t>(v.get_u64("lanes", 1, 4096));

@@ -82,6 +82,9 @@ struct ArchConfig {
   std::optional<KcnnOptions> kcnn;
   /// kq_codebook: the kernel-codebook quantizer's options (K per layer, codebook width...).
   std::optional<KqOptions> kq;
+  /// kq_codebook with response reuse: adders of the gather stage that sums the responses
+  /// R[c, idx[n, c]] of each output.
+  uint64_t kq_gather_adders = 0;
   std::string tech_file;  ///< resolved path of the technology table
   uint32_t tech_node_nm = 45;
 

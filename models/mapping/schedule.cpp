@@ -74,6 +74,10 @@ Schedule::Schedule(const Layer& layer, const ArchConfig& arch, const KcnnLayerWe
           fmt::format("layer \"{}\": its codebook of {} codewords needs {} bytes, but one "
                       "tile holds {} bytes",
                       layer.name, codewords_, codebook_bytes, cb.tile_capacity_bytes()));
+    if (arch.kq->datapath == KqDatapath::response_reuse) {
+      init_kq_reuse();
+      return;
+    }
   }
   const uint64_t ar = arch.array.rows, ac = arch.array.cols;
   uint64_t sr = 0, sc = 0;
@@ -217,7 +221,10 @@ void Schedule::check_capacity() const {
 }
 
 Step Schedule::step(uint64_t s) const {
-  Step st = !on_array_ ? vector_step() : kcnn_ ? kcnn_step(s) : array_step(s);
+  Step st = !on_array_  ? vector_step()
+            : kcnn_     ? kcnn_step(s)
+            : kq_reuse_ ? kq_reuse_step(s)
+                        : array_step(s);
   finish_step(st);
   return st;
 }
@@ -225,7 +232,7 @@ Step Schedule::step(uint64_t s) const {
 void Schedule::finish_step(Step& st) const {
   // A MAC array's multipliers sit in its PEs and work whenever the fold does; a vector layer
   // keeps the array's multipliers idle. kcnn_step sets both itself.
-  if (!kcnn_ || !on_array_) {
+  if ((!kcnn_ && !kq_reuse_) || !on_array_) {
     st.array_busy_cycles = st.compute_cycles();
     st.multiplier_busy_cycles = on_array_ ? st.compute_cycles() : 0;
   }
@@ -434,7 +441,7 @@ void Schedule::kq_weights(Step& st, uint64_t pc, bool first_step) const {
 }
 
 uint64_t Schedule::scalesim_cycles() const {
-  if (!on_array_ || kcnn_) return 0;  // SCALE-Sim models MAC arrays only
+  if (!on_array_ || kcnn_ || kq_reuse_) return 0;  // SCALE-Sim models MAC arrays only
   const uint64_t ar = arch_->array.rows, ac = arch_->array.cols;
   const uint64_t per_fold = arch_->array.dataflow == Dataflow::os ? ar + ac + stream_len_ - 2
                                                                   : 2 * ar + ac + stream_len_ - 2;

@@ -14,9 +14,11 @@ namespace kq {
 /// the stationary operand plane) with the DRAM traffic it needs first and produces after.
 struct Step {
   uint32_t group = 0;
-  uint64_t r0 = 0, r_len = 0;     ///< slice of the operand plane's rows (Sr) this fold covers
-  uint64_t c0 = 0, c_len = 0;     ///< slice of its columns (Sc)
-  uint64_t t0 = 0, t_len = 0;     ///< slice of the streamed dimension (ws: a chunk of P)
+  uint64_t r0 = 0, r_len = 0;  ///< slice of the operand plane's rows (Sr) this fold covers
+  uint64_t c0 = 0, c_len = 0;  ///< slice of its columns (Sc)
+  uint64_t t0 = 0, t_len = 0;  ///< slice of the streamed dimension (ws: a chunk of P)
+  /// KQ response reuse: the fold ends its pixel chunk and gathers its outputs.
+  bool gather = false;
   bool first_pass = true;         ///< first reduction fold of its outputs (no partial sum read)
   bool last_pass = true;          ///< last reduction fold: outputs final, written to DRAM
   uint64_t fill_cycles = 0;       ///< stationary operand enters the array
@@ -89,6 +91,8 @@ class Schedule {
   void init_kcnn(const KcnnLayerWeights* w);
   void finish_step(Step& st) const;
   void kq_weights(Step& st, uint64_t pc, bool first_step) const;
+  void init_kq_reuse();
+  Step kq_reuse_step(uint64_t s) const;
   Step vector_step() const;
   uint64_t input_footprint_elems(uint64_t k0, uint64_t k_len, uint64_t p0, uint64_t p_len) const;
   void check_capacity() const;
@@ -121,6 +125,7 @@ class Schedule {
   bool kq_ = false;
   uint64_t codewords_ = 0, index_bits_ = 0, code_bits_ = 0, side_bits_ = 0;
   bool kq_scale_ = false;  ///< uniform codebook: one scale multiply per output
+  bool kq_reuse_ = false;  ///< response reuse: codeword responses, then gathers by index
 };
 
 }  // namespace kq

@@ -34,6 +34,19 @@ struct KcnnOperands {
   std::vector<int32_t> plane_acci, window_acci;
 };
 
+/// KQ response reuse for the layer in flight: the codebook codes [K][k²] (or LUT values),
+/// the kernels' indices [g][n][c], and the response table of the current pixel chunk
+/// [p − t0][c][j] (in the accumulator's number system).
+struct KqReuseOperands {
+  bool active = false;
+  uint64_t codewords = 0, window = 1;
+  std::vector<float> codebookf;
+  std::vector<int32_t> codebooki;
+  std::vector<uint32_t> indices;
+  std::vector<float> tablef;
+  std::vector<int32_t> tablei;
+};
+
 struct ArrayOperands {
   bool integer = false;
   NumFormat mult_format = NumFormat::fp32;
@@ -42,6 +55,7 @@ struct ArrayOperands {
   std::vector<float> xf, wf, accf;
   std::vector<int32_t> xi, wi, acci;
   KcnnOperands kcnn;
+  KqReuseOperands kq_reuse;
 };
 
 /// Executes one fold: for its output slice, accumulates its reduction slice in ascending k,
@@ -54,5 +68,10 @@ void mac_fold(ArrayOperands& ops, const Step& step, Dataflow dataflow);
 /// accumulated (accumulator format) in ascending channel and plane order. Layers kept in
 /// float (ops.kcnn.active false) run as MAC folds over the channels' windows.
 void kcnn_fold(ArrayOperands& ops, const Step& step);
+
+/// Executes one fold of KQ response reuse: the codeword responses of its codeword and tap
+/// slice for every window of its pixel chunk; the chunk's last fold then gathers every output
+/// Σ_c R[c, idx[n, c]] into the accumulators.
+void kq_reuse_fold(ArrayOperands& ops, const Step& step);
 
 }  // namespace kq

@@ -218,6 +218,23 @@ ArrayOperands& NetworkState::begin_array_layer(size_t li) {
         }
   kcnn_weights_.clear();
   kcnn_magnitudes_.clear();
+  if (kqw && arch_->kq->datapath == KqDatapath::response_reuse) {
+    // Response reuse keeps the codebook and the indices apart: the array computes codeword
+    // responses and gathers them by index.
+    KqReuseOperands& r = o.kq_reuse;
+    r.active = true;
+    r.codewords = kqw->codewords;
+    r.window = kh * kw;
+    r.indices = kqw->indices;
+    for (const int32_t code : kqw->codebook_codes) {
+      if (integer_)
+        r.codebooki.push_back(code);
+      else
+        r.codebookf.push_back(kqw->lut.empty() ? static_cast<float>(code)
+                                               : kqw->lut[static_cast<size_t>(code)]);
+    }
+    o.wf.clear(), o.wi.clear();
+  }
   if (const KcnnLayerWeights* kw = quantized_ ? quantized_->kcnn_layer(li) : nullptr)
     prepare_kcnn(li, *kw);
   return o;
@@ -404,7 +421,11 @@ void NetworkState::finish_array_layer(size_t li) {
                                          : to_double(rounded(lp.weight.data, arch_->weight_format));
       const double u_mul =
           o.mult_format == NumFormat::fp32 ? std::ldexp(1.0, -24) : unit_roundoff(o.mult_format);
-      const double g = gamma_n(static_cast<double>(o.k), unit_roundoff(o.acc_format));
+      // Response reuse: a product passes through k² table additions and C gathers.
+      const double depth =
+          o.kq_reuse.active ? static_cast<double>(o.kq_reuse.window + o.k / o.kq_reuse.window + 1)
+                            : static_cast<double>(o.k);
+      const double g = gamma_n(depth, unit_roundoff(o.acc_format));
       check_float(li, acc_values, wd, wd, u_mul * (1 + g) + g + 1e-12);
     }
   }

@@ -20,7 +20,9 @@ class MacArray : public TimedUnit {
   void bind_layer(ArrayOperands* ops) { ops_ = ops; }
   void complete(const Step& fold) {
     if (ops_) {
-      if (kcnn_)
+      if (ops_->kq_reuse.active)
+        kq_reuse_fold(*ops_, fold);
+      else if (kcnn_)
         kcnn_fold(*ops_, fold);
       else
         mac_fold(*ops_, fold, dataflow_);

@@ -77,6 +77,8 @@ std::vector<Case> matrix() {
       {{{"codewords", 16}}, "int8"},
       {{{"codewords", 64}, {"codebook_bits", 4}}, "fp16"},
       {{{"codewords", 8}, {"codebook_quant", "lut"}}, "fp32"},
+      {{{"codewords", 4}, {"datapath", "response_reuse"}, {"gather_adders", 5}}, "int8"},
+      {{{"codewords", 8}, {"datapath", "response_reuse"}}, "fp16"},
   };
   int q = 0;
   for (const auto& [opts, fmt] : kq_options) {

@@ -89,3 +89,15 @@ TEST_CASE("ResNet-18 runs end to end through a KQ codebook design with every out
   CHECK(r["totals"]["dram_bytes"].get<uint64_t>() * 3 <
         r["totals"]["baseline_fp32"]["dram_bytes"].get<uint64_t>());
 }
+
+TEST_CASE("ResNet-18 runs end to end through a KQ response-reuse design", "[network]") {
+  // K = 64 codewords: fewer than most layers' filters, where reusing responses pays.
+  const auto r =
+      kqtest::run_report({"--arch", kqtest::source_path("arch_configs/kq_rr_k64_16x16.json"),
+                          "--workload", kqtest::source_path("workloads/resnet18.json")});
+  for (const auto& l : r["layers"]) {
+    INFO(l["name"]);
+    CHECK(l["reference_check"]["violations"] == 0);
+  }
+  CHECK(r["totals"]["baseline_fp32"]["multiplication_reduction_x"].get<double>() > 1.5);
+}

@@ -98,6 +98,9 @@ TEST_CASE("KQ outputs match the reference on the decoded weights", "[sim]") {
       {{{"codewords", 16}}, "int8"},
       {{{"codewords", 32}, {"codebook_bits", 5}}, "fp16"},
       {{{"codewords", 8}, {"codebook_quant", "lut"}}, "fp32"},
+      {{{"codewords", 4}, {"datapath", "response_reuse"}, {"gather_adders", 7}}, "int8"},
+      {{{"codewords", 8}, {"datapath", "response_reuse"}}, "fp16"},
+      {{{"codewords", 8}, {"datapath", "response_reuse"}, {"codebook_quant", "lut"}}, "fp32"},
   };
   int i = 0;
   for (const auto& [v, fmt] : variants) {
