@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <array>
 
+#include "models/mapping/codebook_prefetch.hpp"
+
 namespace kq {
 namespace {
 
@@ -26,8 +28,10 @@ struct DramLink {
 }  // namespace
 
 LayerCost analytic_layer(const Layer& layer, const ArchConfig& arch, const KcnnLayerWeights* kcnn,
-                         const KqLayerWeights* kq) {
-  const Schedule sched(layer, arch, kcnn, kq);
+                         const KqLayerWeights* kq, bool codebook_prefetched,
+                         uint64_t prefetch_bits) {
+  Schedule sched(layer, arch, kcnn, kq);
+  sched.set_codebook_prefetched(codebook_prefetched);
   LayerCost lc;
   lc.name = layer.name;
   lc.type = std::string(to_string(layer.type));
@@ -47,6 +51,16 @@ LayerCost analytic_layer(const Layer& layer, const ArchConfig& arch, const KcnnL
   for (uint64_t s = 0; s < std::min<uint64_t>(pf, n); ++s) {
     ahead[s % kRing] = sched.step(s);
     load_done[s % kRing] = dram.serve(0, ahead[s % kRing].dram_read_bytes);
+  }
+  if (prefetch_bits) {
+    // The next KQ layer's codebook, into the codebook SRAM's free half, behind the first loads.
+    const uint64_t bytes = (prefetch_bits + 7) / 8;
+    dram.serve(0, bytes);
+    c.dram_read_bytes += bytes;
+    auto& cb = c.buffers[static_cast<int>(BufferId::codebook)];
+    const uint64_t word = arch.buffer(BufferId::codebook).word_bits;
+    cb.write_bits += prefetch_bits;
+    cb.write_words += (prefetch_bits + word - 1) / word;
   }
   uint64_t compute_end = 0, busy = 0, mult_busy = 0;
   for (uint64_t s = 0; s < n; ++s) {
@@ -88,10 +102,20 @@ NetworkCost analytic_network(const Workload& w, const ArchConfig& arch,
                              const QuantizedNetwork* quantized) {
   NetworkCost nc;
   nc.layers.reserve(w.layers.size());
+  const std::vector<int> plan = codebook_prefetch_plan(w, arch);
+  std::vector<bool> prefetched(w.layers.size(), false);
+  for (int target : plan)
+    if (target >= 0) prefetched[static_cast<size_t>(target)] = true;
+  auto kq_of = [&](size_t i) { return quantized ? quantized->kq_layer(i) : nullptr; };
   for (size_t i = 0; i < w.layers.size(); ++i) {
     const Layer& l = w.layers[i];
+    uint64_t prefetch_bits = 0;
+    if (plan[i] >= 0) {
+      const size_t t = static_cast<size_t>(plan[i]);
+      prefetch_bits = Schedule(w.layers[t], arch, nullptr, kq_of(t)).codebook_bits();
+    }
     nc.layers.push_back(analytic_layer(l, arch, quantized ? quantized->kcnn_layer(i) : nullptr,
-                                       quantized ? quantized->kq_layer(i) : nullptr));
+                                       kq_of(i), prefetched[i], prefetch_bits));
     nc.totals += nc.layers.back().counts;
   }
   return nc;

@@ -16,9 +16,12 @@ namespace kq {
 ///   bytes issued at t is done at max(t + latency, previous done) + ceil(b / bandwidth);
 ///   zero-byte requests are done when issued. The layer ends when its last store is done.
 /// `kcnn`: the layer's quantized weights on a kcnn_bitplane design (nullptr otherwise).
+/// `codebook_prefetched`: the layer's codebook was fetched by the previous KQ layer;
+/// `prefetch_bits`: the next KQ layer's codebook this layer fetches at its start
+/// (codebook_prefetch_plan).
 LayerCost analytic_layer(const Layer& layer, const ArchConfig& arch,
-                         const KcnnLayerWeights* kcnn = nullptr,
-                         const KqLayerWeights* kq = nullptr);
+                         const KcnnLayerWeights* kcnn = nullptr, const KqLayerWeights* kq = nullptr,
+                         bool codebook_prefetched = false, uint64_t prefetch_bits = 0);
 NetworkCost analytic_network(const Workload& w, const ArchConfig& arch,
                              const QuantizedNetwork* quantized = nullptr);
 

@@ -89,7 +89,7 @@ Step Schedule::kq_reuse_step(uint64_t s) const {
                                : input_footprint_elems(0, gemm_.k, st.t0, st.t_len);
   uint64_t dram_bits = in_elems * act_bits_;
   if (in_elems) add_write(a, BufferId::ifmap, in_elems * act_bits_, ib.word_bits);
-  if (s == 0) {
+  if (s == 0 && !codebook_prefetched_) {
     const uint64_t codebook_bits = codewords_ * window_ * code_bits_ + side_bits_;
     add_write(a, BufferId::codebook, codebook_bits, cb.word_bits);
     dram_bits += codebook_bits;

@@ -432,7 +432,7 @@ void Schedule::kq_weights(Step& st, uint64_t pc, bool first_step) const {
     if (new_index_bits) add_write(a, BufferId::weight, new_index_bits, wb.word_bits);
     dram_bits += new_index_bits;
   }
-  if (first_step) {
+  if (first_step && !codebook_prefetched_) {
     const uint64_t codebook_bits = codewords_ * win * code_bits_ + side_bits_;
     add_write(a, BufferId::codebook, codebook_bits, cb.word_bits);
     st.dram_read_bytes += bytes_of(codebook_bits);

@@ -70,6 +70,13 @@ class Schedule {
   uint64_t num_steps() const { return num_steps_; }
   Step step(uint64_t s) const;
   bool on_array() const { return on_array_; }
+  /// KQ: the layer's codebook (and side information) in bits; 0 for other layers.
+  uint64_t codebook_bits() const {
+    return kq_ ? codewords_ * geo_.kh * geo_.kw * code_bits_ + side_bits_ : 0;
+  }
+  /// KQ with a double-buffered codebook SRAM: the previous KQ layer already fetched this
+  /// layer's codebook into the other half, so its first fold does not.
+  void set_codebook_prefetched(bool p) { codebook_prefetched_ = p; }
   /// DRAM prefetch depth: 2 when ifmap and weight buffers are double-buffered.
   uint32_t prefetch_depth() const { return prefetch_depth_; }
   /// How many finished folds' outputs may wait for DRAM: 2 when the ofmap is double-buffered.
@@ -126,6 +133,7 @@ class Schedule {
   uint64_t codewords_ = 0, index_bits_ = 0, code_bits_ = 0, side_bits_ = 0;
   bool kq_scale_ = false;  ///< uniform codebook: one scale multiply per output
   bool kq_reuse_ = false;  ///< response reuse: codeword responses, then gathers by index
+  bool codebook_prefetched_ = false;
 };
 
 }  // namespace kq

@@ -1,5 +1,7 @@
 #include "sim/modules/controller.hpp"
 
+#include "models/mapping/codebook_prefetch.hpp"
+
 namespace kq {
 
 Controller::Controller(sc_core::sc_module_name name, const Workload& w, const ArchConfig& arch,
@@ -32,9 +34,16 @@ void Controller::issue_load(uint64_t s) {
 
 void Controller::start_layer(uint64_t now) {
   const Layer& l = w_.layers[layer_];
+  if (plan_.empty()) {
+    plan_ = codebook_prefetch_plan(w_, arch_);
+    prefetched_.assign(w_.layers.size(), false);
+    for (int target : plan_)
+      if (target >= 0) prefetched_[static_cast<size_t>(target)] = true;
+  }
   schedule_ =
       std::make_unique<Schedule>(l, arch_, quantized_ ? quantized_->kcnn_layer(layer_) : nullptr,
                                  quantized_ ? quantized_->kq_layer(layer_) : nullptr);
+  schedule_->set_codebook_prefetched(prefetched_[layer_]);
   steps_ = schedule_->num_steps();
   next_ = 0;
   busy_ = 0;
@@ -43,6 +52,18 @@ void Controller::start_layer(uint64_t now) {
   if (state_ && schedule_->on_array()) array_.bind_layer(&state_->begin_array_layer(layer_));
   for (uint64_t s = 0; s < std::min<uint64_t>(schedule_->prefetch_depth(), steps_); ++s)
     issue_load(s);
+  if (plan_[layer_] >= 0) {
+    // The next KQ layer's codebook, into the codebook SRAM's free half, behind the first loads.
+    const size_t t = static_cast<size_t>(plan_[layer_]);
+    const uint64_t bits =
+        Schedule(w_.layers[t], arch_, nullptr, quantized_ ? quantized_->kq_layer(t) : nullptr)
+            .codebook_bits();
+    dram_.request((bits + 7) / 8, false);
+    auto& cb = array_.counts.buffers[static_cast<int>(BufferId::codebook)];
+    const uint64_t word = arch_.buffer(BufferId::codebook).word_bits;
+    cb.write_bits += bits;
+    cb.write_words += (bits + word - 1) / word;
+  }
   unit().set_pending(true);
   layer_active_ = true;
   if (trace) trace->layer.write(static_cast<uint32_t>(layer_));

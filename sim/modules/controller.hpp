@@ -67,6 +67,8 @@ class Controller : public sc_core::sc_module {
   std::array<Step, kRing> ahead_;
   std::array<uint64_t, kRing> load_ticket_{}, store_ticket_{};
   ActionCounts at_layer_start_;
+  std::vector<int> plan_;         ///< codebook_prefetch_plan
+  std::vector<bool> prefetched_;  ///< layer's codebook fetched by the previous KQ layer
   NetworkCost result_;
 };
 

@@ -3,6 +3,7 @@
 
 #include "models/config/arch_config.hpp"
 #include "models/cost/analytic_model.hpp"
+#include "models/mapping/codebook_prefetch.hpp"
 #include "models/quant/kq_counts.hpp"
 #include "models/quant/quantized_network.hpp"
 #include "models/workload/network_params.hpp"
@@ -42,5 +43,29 @@ TEST_CASE("KQ decode folds add up to the closed-form counts", "[unit]") {
         CHECK(lc.counts.additions[static_cast<int>(kq::NumFormat::fp32)] == cc.add);
       }
     }
+  }
+}
+
+TEST_CASE("each KQ layer's codebook is fetched once, by the previous KQ layer when double-buffered",
+          "[unit]") {
+  const std::string src = KQSIM_SOURCE_DIR;
+  kq::ArchConfig arch = kq::load_arch_config(src + "/arch_configs/kq_k256_16x16.json");
+  const kq::Workload w = kq::load_workload(src + "/workloads/test/tiny_cnn.json");
+  const kq::NetworkParams params = kq::synthetic_params(w, 4);
+  const kq::QuantizedNetwork q = kq::quantize_network(w, arch, params, "");
+  uint64_t codebook_bits = 0;
+  for (size_t i = 0; i < w.layers.size(); ++i)
+    if (q.kq_layer(i))
+      codebook_bits += kq::Schedule(w.layers[i], arch, nullptr, q.kq_layer(i)).codebook_bits();
+  for (bool double_buffered : {true, false}) {
+    arch.buffers[static_cast<int>(kq::BufferId::codebook)].double_buffered = double_buffered;
+    const kq::NetworkCost c = kq::analytic_network(w, arch, &q);
+    const auto& cb = c.totals.buffers[static_cast<int>(kq::BufferId::codebook)];
+    CHECK(cb.write_bits == codebook_bits);  // every codebook written into the SRAM once
+    const std::vector<int> plan = kq::codebook_prefetch_plan(w, arch);
+    // tiny_cnn's KQ layers are conv1, conv2, dwconv: conv1 fetches conv2's, conv2 dwconv's.
+    CHECK(plan[static_cast<size_t>(w.find("conv1"))] == (double_buffered ? w.find("conv2") : -1));
+    CHECK(plan[static_cast<size_t>(w.find("conv2"))] == (double_buffered ? w.find("dwconv") : -1));
+    CHECK(plan[static_cast<size_t>(w.find("dwconv"))] == -1);
   }
 }
