@@ -61,16 +61,7 @@ void Schedule::init_kcnn(const KcnnLayerWeights* w) {
   // Largest chunk of P whose partial sums fit an ofmap tile and whose input rows fit an
   // ifmap tile (unless the whole input is resident).
   chunk_len_ = std::min(stream_len_, ob.tile_capacity_bytes() * 8 / (psums_per_pixel * acc_bits_));
-  auto input_bound = [&](uint64_t chunk) {
-    const uint64_t out_rows = std::min(geo_.h_out, ceil_div(chunk, geo_.w_out) + 1);
-    const uint64_t in_rows =
-        std::min(geo_.h_in, (out_rows - 1) * geo_.sh + uint64_t{geo_.kh - 1} * geo_.dh + 1);
-    return rows * in_rows * geo_.w_in;
-  };
-  if (!input_resident_)
-    while (chunk_len_ > 0 &&
-           bytes_of(input_bound(chunk_len_) * act_bits_) > ib.tile_capacity_bytes())
-      chunk_len_ = chunk_len_ > geo_.w_out ? chunk_len_ - geo_.w_out : chunk_len_ / 2;
+  fit_chunk_to_ifmap(rows);
   if (chunk_len_ == 0)
     throw InputError(arch_->file, "/buffers/ofmap/capacity_bytes",
                      fmt::format("layer \"{}\": no chunk of output pixels fits the ofmap and ifmap "

@@ -39,14 +39,7 @@ void Schedule::init_kq_reuse() {
   weights_resident_ = bytes_of(gemm_.n * cg * index_bits_) <= wb.tile_capacity_bytes();
   // A chunk's response table (chunk · C · K values) and its input rows must fit their tiles.
   chunk_len_ = std::min(gemm_.p, ob.tile_capacity_bytes() * 8 / (cg * codewords_ * acc_bits_));
-  auto input_rows = [&](uint64_t chunk) {
-    const uint64_t out_rows = std::min(geo_.h_out, ceil_div(chunk, geo_.w_out) + 1);
-    return std::min(geo_.h_in, (out_rows - 1) * geo_.sh + uint64_t{geo_.kh - 1} * geo_.dh + 1);
-  };
-  if (!input_resident_)
-    while (chunk_len_ > 0 &&
-           bytes_of(cg * input_rows(chunk_len_) * geo_.w_in * act_bits_) > ib.tile_capacity_bytes())
-      chunk_len_ = chunk_len_ > geo_.w_out ? chunk_len_ - geo_.w_out : chunk_len_ / 2;
+  fit_chunk_to_ifmap(cg);
   if (chunk_len_ == 0)
     throw InputError(
         arch_->file, "/buffers/ofmap/capacity_bytes",

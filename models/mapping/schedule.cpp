@@ -104,11 +104,7 @@ Schedule::Schedule(const Layer& layer, const ArchConfig& arch, const KcnnLayerWe
     // Largest chunk of P whose partial sums fit an ofmap tile and, unless the whole input is
     // resident, whose worst-case input rows fit an ifmap tile.
     chunk_len_ = std::min(stream_len_, ob.tile_capacity_bytes() * 8 / (cols * acc_bits_));
-    if (!input_resident_) {
-      while (chunk_len_ > 0 &&
-             bytes_of(ws_footprint_bound(chunk_len_) * act_bits_) > ib.tile_capacity_bytes())
-        chunk_len_ = chunk_len_ > geo_.w_out ? chunk_len_ - geo_.w_out : chunk_len_ / 2;
-    }
+    fit_chunk_to_ifmap(ws_channel_bound());
     if (chunk_len_ == 0)
       throw InputError(arch.file, "/buffers/ofmap/capacity_bytes",
                        fmt::format("layer \"{}\": no chunk of output pixels fits the ofmap and "
@@ -143,17 +139,30 @@ uint64_t Schedule::input_footprint_elems(uint64_t k0, uint64_t k_len, uint64_t p
   return channels * rows * geo_.w_in;
 }
 
-uint64_t Schedule::ws_footprint_bound(uint64_t chunk) const {
-  // Any K-slice of `rows` consecutive k touches at most ceil(rows / window) + 1 channels;
-  // any run of `chunk` output pixels spans at most ceil(chunk / w_out) + 1 output rows.
+uint64_t Schedule::ws_channel_bound() const {
+  // Any K-slice of `rows` consecutive k touches at most ceil(rows / window) + 1 channels.
   const uint64_t window = uint64_t{geo_.kh} * geo_.kw;
   const uint64_t cg = gemm_.k / window;
-  const uint64_t channels =
-      std::min(cg, ceil_div(std::min<uint64_t>(arch_->array.rows, gemm_.k), window) + 1);
+  return std::min(cg, ceil_div(std::min<uint64_t>(arch_->array.rows, gemm_.k), window) + 1);
+}
+
+uint64_t Schedule::ws_footprint_bound(uint64_t chunk) const {
+  return ws_channel_bound() * chunk_input_rows(chunk) * geo_.w_in;
+}
+
+uint64_t Schedule::chunk_input_rows(uint64_t chunk) const {
+  // A run of `chunk` output pixels spans at most ceil(chunk / w_out) + 1 output rows.
   const uint64_t out_rows = std::min(geo_.h_out, ceil_div(chunk, geo_.w_out) + 1);
-  const uint64_t in_rows =
-      std::min(geo_.h_in, (out_rows - 1) * geo_.sh + uint64_t{geo_.kh - 1} * geo_.dh + 1);
-  return channels * in_rows * geo_.w_in;
+  return std::min(geo_.h_in, (out_rows - 1) * geo_.sh + uint64_t{geo_.kh - 1} * geo_.dh + 1);
+}
+
+void Schedule::fit_chunk_to_ifmap(uint64_t channels) {
+  if (input_resident_) return;
+  const uint64_t tile = arch_->buffer(BufferId::ifmap).tile_capacity_bytes();
+  // Drop whole output rows while the chunk spans several, then halve.
+  while (chunk_len_ > 0 &&
+         bytes_of(channels * chunk_input_rows(chunk_len_) * geo_.w_in * act_bits_) > tile)
+    chunk_len_ = chunk_len_ > geo_.w_out ? chunk_len_ - geo_.w_out : chunk_len_ / 2;
 }
 
 uint64_t Schedule::weight_tile_bits(uint64_t weights) const {

@@ -107,6 +107,12 @@ class Schedule {
   uint64_t weight_tile_bits(uint64_t weights) const;
   /// ws: an upper bound of the input elements any fold of a `chunk`-pixel stream touches.
   uint64_t ws_footprint_bound(uint64_t chunk) const;
+  uint64_t ws_channel_bound() const;
+  /// Input rows any run of `chunk` consecutive output pixels may touch.
+  uint64_t chunk_input_rows(uint64_t chunk) const;
+  /// Unless the input is resident, shrinks chunk_len_ until the rows of `channels` input
+  /// channels that a chunk touches fit one ifmap tile (possibly to 0: the caller reports it).
+  void fit_chunk_to_ifmap(uint64_t channels);
 
   const Layer* layer_;
   const ArchConfig* arch_;
