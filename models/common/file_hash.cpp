@@ -8,18 +8,17 @@
 
 namespace kq {
 
+std::string Fnv1a64::hex() const {
+  return fmt::format("{:016x}", h_);
+}
+
 std::string file_fnv1a64(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
   if (!in) throw InputError(path, "", "cannot open file");
-  uint64_t h = 0xcbf29ce484222325ull;
+  Fnv1a64 h;
   char buf[1 << 16];
-  while (in.read(buf, sizeof buf) || in.gcount() > 0) {
-    for (std::streamsize i = 0; i < in.gcount(); ++i) {
-      h ^= static_cast<unsigned char>(buf[i]);
-      h *= 0x100000001b3ull;
-    }
-  }
-  return fmt::format("{:016x}", h);
+  while (in.read(buf, sizeof buf) || in.gcount() > 0) h.add(buf, static_cast<size_t>(in.gcount()));
+  return h.hex();
 }
 
 }  // namespace kq

@@ -7,7 +7,9 @@
 #include "models/common/file_hash.hpp"
 #include "models/cost/area_model.hpp"
 #include "models/cost/energy_model.hpp"
+#include "models/quant/format_weight_quality.hpp"
 #include "models/quant/kcnn_quantizer.hpp"
+#include "models/workload/params_digest.hpp"
 
 namespace kq {
 namespace {
@@ -172,6 +174,14 @@ json report_to_json(const RunReport& r) {
     inputs.push_back(
         ordered{{"role", f.role}, {"path", f.path}, {"fnv1a64", file_fnv1a64(f.path)}});
   j["inputs"] = inputs;
+  // The tensors themselves (synthetic or loaded), so several runs can prove they used the same.
+  const bool have_tensors = r.params && !r.params->input.data.empty();
+  if (have_tensors) {
+    ordered t{{"input_fnv1a64", input_fnv1a64(*r.params)},
+              {"weights_fnv1a64", weights_fnv1a64(*r.params)}};
+    if (!r.golden_output_fnv1a64.empty()) t["golden_output_fnv1a64"] = r.golden_output_fnv1a64;
+    j["tensors"] = t;
+  }
   j["design"] = ordered{{"name", arch.name},
                         {"datapath", arch.datapath},
                         {"clock_mhz", arch.clock_mhz},
@@ -245,6 +255,16 @@ json report_to_json(const RunReport& r) {
     totals["weight_sqnr_db"] =
         fitted && err > 0 ? ordered(10.0 * std::log10(sig / err)) : ordered(nullptr);
   }
+  if (!arch.kq && !arch.kcnn) {
+    // A plain MAC array stores every conv/fc weight in its weight format (the int8 design's
+    // per-channel scales are not modelled as stored: 32 bits per output channel).
+    totals["bits_per_weight"] = width_bits(arch.weight_format);
+    totals["weight_sqnr_db"] =
+        have_tensors
+            ? number_or_null(
+                  format_network_weight_error(*r.workload, *r.params, arch.weight_format).sqnr_db())
+            : ordered(nullptr);
+  }
   j["values_computed"] = !r.quality.empty();
   if (!r.values_note.empty()) j["values_note"] = r.values_note;
   j["totals"] = totals;
@@ -262,6 +282,17 @@ json report_to_json(const RunReport& r) {
     l["area_breakdown_um2"] = area_j["area_breakdown_um2"];
     if (arch.kcnn && r.workload->layers[i].on_array()) l["quantization"] = quantization_json(r, i);
     if (arch.kq && r.quantized && r.quantized->kq_layer(i)) l["quantization"] = kq_json(r, i);
+    if (!arch.kq && !arch.kcnn && r.workload->layers[i].on_array()) {
+      // A plain MAC array: its weight format is the only "quantization" (null SQNR: exact).
+      ordered q{{"scheme", "format"}, {"bits_per_weight", width_bits(arch.weight_format)}};
+      q["weight_sqnr_db"] =
+          have_tensors ? number_or_null(format_layer_weight_error(r.workload->layers[i],
+                                                                  r.params->layers[i].weight.data,
+                                                                  arch.weight_format)
+                                            .sqnr_db())
+                       : ordered(nullptr);
+      l["quantization"] = q;
+    }
     if (r.baseline)
       l["baseline_fp32"] = baseline_json(r.baseline->layers[i].counts, lc.counts, *r.baseline_arch,
                                          tech, l["energy_pj"].get<double>());

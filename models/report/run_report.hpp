@@ -39,6 +39,8 @@ struct RunReport {
   /// The fp32 MAC array of the same size on the same workload (analytic), to state savings.
   const ArchConfig* baseline_arch = nullptr;
   const NetworkCost* baseline = nullptr;
+  /// FNV-1a 64 of the golden fp32 network's last output ("" when values were not computed).
+  std::string golden_output_fnv1a64;
 };
 
 /// report.json (schema in docs/REPORTS.md). Every figure carries its unit in its key.

@@ -123,6 +123,7 @@ int run_command(int argc, char* argv[]) {
       SimResult sr = simulate(w, arch, connected ? &params : nullptr, &quantized, so);
       rep.cost = std::move(sr.cost);
       rep.quality = std::move(sr.quality);
+      rep.golden_output_fnv1a64 = sr.golden_output_fnv1a64;
       if (!connected) rep.values_note = "independent layers (SCALE-Sim topology): no values";
       if (vm.count("no-values")) rep.values_note = "--no-values: timing and counts only";
     }

@@ -35,6 +35,8 @@ class NetworkState {
   const std::vector<LayerQuality>& quality() const { return quality_; }
   /// Stored output of layer li as real values (dequantized for integer designs).
   const std::vector<float>& output(size_t li) const { return outputs_[li]; }
+  /// Output of layer li in the fp32 golden network (double precision).
+  const std::vector<double>& golden(size_t li) const { return golden_[li]; }
 
  private:
   const std::vector<float>& input_of(size_t li, size_t which) const;

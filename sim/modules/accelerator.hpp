@@ -25,6 +25,9 @@ struct SimOptions {
 struct SimResult {
   NetworkCost cost;
   std::vector<LayerQuality> quality;  ///< empty without values
+  /// FNV-1a 64 of the golden fp32 network's last output (double bits); empty without values.
+  /// Identical for every design run on the same tensors.
+  std::string golden_output_fnv1a64;
 };
 
 /// Elaborates the accelerator for `arch`, runs the whole network through it in one
