@@ -8,36 +8,54 @@
 
 namespace kq {
 
-void write_output_dir(const std::string& dir,
-                      const std::vector<std::pair<std::string, std::string>>& files) {
-  namespace fs = std::filesystem;
-  const fs::path target = fs::absolute(dir).lexically_normal();
-  const fs::path parent = target.parent_path();
+namespace fs = std::filesystem;
+
+StagedOutputDir::StagedOutputDir(const std::string& target) {
+  const fs::path t = fs::absolute(target).lexically_normal();
+  const fs::path parent = t.parent_path();
   fs::create_directories(parent);
-  const std::string stem = target.filename().string();
-  const fs::path tmp = parent / ("." + stem + ".tmp-" + std::to_string(getpid()));
+  const fs::path tmp = parent / ("." + t.filename().string() + ".tmp-" + std::to_string(getpid()));
   fs::remove_all(tmp);
   fs::create_directory(tmp);
-  try {
-    for (const auto& [name, text] : files) {
-      std::ofstream out(tmp / name, std::ios::binary);
-      out << text;
-      out.close();
-      if (!out) throw std::runtime_error("cannot write " + (tmp / name).string());
-    }
-    if (fs::exists(target)) {
-      const fs::path old = parent / ("." + stem + ".old-" + std::to_string(getpid()));
-      fs::rename(target, old);
-      fs::rename(tmp, target);
-      fs::remove_all(old);
-    } else {
-      fs::rename(tmp, target);
-    }
-  } catch (...) {
-    std::error_code ec;
-    fs::remove_all(tmp, ec);
-    throw;
+  target_ = t.string();
+  staging_ = tmp.string();
+}
+
+StagedOutputDir::~StagedOutputDir() {
+  if (committed_) return;
+  std::error_code ec;
+  fs::remove_all(staging_, ec);
+}
+
+void StagedOutputDir::write(const std::string& name, const std::string& text) const {
+  const fs::path file = fs::path(staging_) / name;
+  fs::create_directories(file.parent_path());
+  std::ofstream out(file, std::ios::binary);
+  out << text;
+  out.close();
+  if (!out) throw std::runtime_error("cannot write " + file.string());
+}
+
+void StagedOutputDir::commit() {
+  const fs::path target(target_);
+  if (fs::exists(target)) {
+    const fs::path old = target.parent_path() /
+                         ("." + target.filename().string() + ".old-" + std::to_string(getpid()));
+    fs::remove_all(old);
+    fs::rename(target, old);
+    fs::rename(staging_, target);
+    fs::remove_all(old);
+  } else {
+    fs::rename(staging_, target);
   }
+  committed_ = true;
+}
+
+void write_output_dir(const std::string& dir,
+                      const std::vector<std::pair<std::string, std::string>>& files) {
+  StagedOutputDir out(dir);
+  for (const auto& [name, text] : files) out.write(name, text);
+  out.commit();
 }
 
 }  // namespace kq

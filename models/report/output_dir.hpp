@@ -5,9 +5,31 @@
 
 namespace kq {
 
-/// Writes all files into a fresh temporary sibling of `dir` and renames it into place only
-/// when every file is complete, so a failed run never leaves a half-written report. An
-/// existing `dir` is replaced. Throws std::runtime_error on I/O failure.
+/// An output directory built in a temporary sibling of its target and renamed into place
+/// only by commit(), so a failed run never leaves a half-written report. Without commit()
+/// the staging directory is removed. An existing target is replaced. Throws
+/// std::runtime_error on I/O failure.
+class StagedOutputDir {
+ public:
+  explicit StagedOutputDir(const std::string& target);
+  ~StagedOutputDir();
+  StagedOutputDir(const StagedOutputDir&) = delete;
+  StagedOutputDir& operator=(const StagedOutputDir&) = delete;
+
+  /// The staging directory (absolute): write into it, or let child processes write into it.
+  const std::string& path() const { return staging_; }
+  /// Writes `text` to `name` (relative to the staging directory; parents are created).
+  void write(const std::string& name, const std::string& text) const;
+  /// Renames the staging directory onto the target.
+  void commit();
+
+ private:
+  std::string target_;
+  std::string staging_;
+  bool committed_ = false;
+};
+
+/// Writes all files with a StagedOutputDir and commits it.
 void write_output_dir(const std::string& dir,
                       const std::vector<std::pair<std::string, std::string>>& files);
 
