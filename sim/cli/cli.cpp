@@ -4,6 +4,7 @@
 #include <cstring>
 #include <string>
 
+#include "sim/cli/compare_command.hpp"
 #include "sim/cli/run_command.hpp"
 
 namespace kq {
@@ -16,7 +17,9 @@ void print_usage(std::FILE* f) {
                "usage: kqsim <command> [options]      (kqsim <command> --help for its options)\n"
                "\n"
                "commands:\n"
-               "  run    simulate one workload on one architecture and write a report\n",
+               "  run      simulate one workload on one architecture and write a report\n"
+               "  compare  run one workload on a baseline and several designs; tables, plots, "
+               "page\n",
                KQSIM_VERSION);
 }
 
@@ -37,6 +40,7 @@ int cli_main(int argc, char* argv[]) {
     return 0;
   }
   if (cmd == "run") return run_command(argc - 1, argv + 1);
+  if (cmd == "compare") return compare_command(argc - 1, argv + 1);
   std::fprintf(stderr, "kqsim: unknown command \"%s\" (try kqsim --help)\n", cmd.c_str());
   return 2;
 }
