@@ -1,10 +1,24 @@
 #!/usr/bin/env bash
 # Installs the Debian packages kqsim needs (only those missing) and builds into build/.
-# Usage: scripts/setup.sh [--sanitize]
+# Usage: scripts/setup.sh [--sanitize] [--tests]
+#   --sanitize  ASan+UBSan build in build-sanitize/
+#   --tests     also the packages only the test suite needs (headless Chromium for the page test)
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+sanitize=0
+tests=0
+for arg in "$@"; do
+  case "$arg" in
+    --sanitize) sanitize=1 ;;
+    --tests) tests=1 ;;
+    *) echo "setup: unknown option $arg (expected --sanitize, --tests)" >&2; exit 2 ;;
+  esac
+done
 packages=(build-essential cmake pkg-config libsystemc-dev libboost-program-options-dev
           nlohmann-json3-dev libfmt-dev catch2 zlib1g-dev python3 python3-matplotlib)
+# chromium: the compare page is loaded and screenshotted headless (tests/scripts/check_page.py).
+test_packages=(chromium)
+[ "$tests" -eq 1 ] && packages+=("${test_packages[@]}")
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
@@ -18,7 +32,7 @@ if [ ${#missing[@]} -gt 0 ]; then
 fi
 build_dir="$root/build"
 cmake_args=(-DCMAKE_BUILD_TYPE=Release)
-if [ "${1:-}" = "--sanitize" ]; then
+if [ "$sanitize" -eq 1 ]; then
   build_dir="$root/build-sanitize"
   cmake_args=(-DCMAKE_BUILD_TYPE=RelWithDebInfo -DKQSIM_SANITIZE=ON)
 fi
