@@ -200,7 +200,7 @@ def per_layer(plt, ticker, c, field, ylabel, title, stem, out_dir):
         ax.set_xticks(range(n), minor=True)
     ax.set_xlim(-0.6, n - 0.4)
     ax.set_ylabel(ylabel + (" (log scale)" if any_positive else ""))
-    ax.set_xlabel("layer" + (f" (every {step}th name shown; {n} layers)" if step > 1 else ""))
+    ax.set_xlabel("layer" + (f" (one name in {step} shown; {n} layers)" if step > 1 else ""))
     ax.set_title(f"{title} — {suffix(c)}")
     ax.grid(axis="y", alpha=0.3)
     ax.set_axisbelow(True)
