@@ -141,6 +141,7 @@ struct DtypeInfo {
 constexpr DtypeInfo kDtypes[] = {
     {NpyDtype::f4, "<f4", 4}, {NpyDtype::f8, "<f8", 8}, {NpyDtype::f2, "<f2", 2},
     {NpyDtype::i1, "|i1", 1}, {NpyDtype::i2, "<i2", 2}, {NpyDtype::i4, "<i4", 4},
+    {NpyDtype::i8, "<i8", 8}, {NpyDtype::u1, "|u1", 1},
 };
 
 uint64_t item_size(NpyDtype d) {
@@ -333,6 +334,7 @@ class HeaderParser {
 
   NpyDtype parse_descr(const std::string& descr) const {
     if (descr == "<i1") return NpyDtype::i1;  // numpy writes '|i1' but accepts both
+    if (descr == "<u1") return NpyDtype::u1;
     for (const auto& info : kDtypes)
       if (descr == info.descr) return info.dtype;
     if (!descr.empty() && descr[0] == '>')
@@ -342,7 +344,7 @@ class HeaderParser {
                                    printable(descr), printable(descr.substr(1))));
     throw InputError(file_, location("dtype"),
                      fmt::format("unsupported dtype '{}' (expected one of <f2, <f4, <f8, |i1, "
-                                 "<i2, <i4)",
+                                 "<i2, <i4, <i8, |u1)",
                                  printable(descr)));
   }
 
@@ -641,6 +643,20 @@ NpyArray parse_npy_bytes(const std::string& bytes, const std::string& file_name,
         break;
       case NpyDtype::i4:
         v = static_cast<int32_t>(le32(b, at));
+        break;
+      case NpyDtype::i8: {
+        const auto x = static_cast<int64_t>(le64(b, at));
+        // Beyond 2^53 a double would round it: refuse rather than change a value.
+        if (x > (int64_t{1} << 53) || x < -(int64_t{1} << 53))
+          throw InputError(file_name, location("data"),
+                           fmt::format("element {} = {} is beyond +-2^53 and not exactly "
+                                       "representable",
+                                       i, x));
+        v = static_cast<double>(x);
+        break;
+      }
+      case NpyDtype::u1:
+        v = static_cast<unsigned char>(b[at]);
         break;
     }
     a.values[i] = v;

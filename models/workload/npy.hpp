@@ -10,9 +10,11 @@
 
 namespace kq {
 
-/// The element types the reader accepts: little-endian floats (IEEE half, single, double) and
-/// signed integers of 1, 2 and 4 bytes. Every one of them is exactly representable as double.
-enum class NpyDtype { f4, f8, f2, i1, i2, i4 };
+/// The element types the reader accepts: little-endian floats (IEEE half, single, double),
+/// signed integers of 1, 2, 4 and 8 bytes and unsigned bytes (NumPy's default int64 and the
+/// uint8 of image datasets, e.g. class labels). Every value read is exactly representable as
+/// double: an int64 beyond ±2^53 is an error.
+enum class NpyDtype { f4, f8, f2, i1, i2, i4, i8, u1 };
 
 /// NumPy's dtype string for `d` as the reader spells it ("<f4", "|i1", ...).
 std::string_view to_string(NpyDtype d);
