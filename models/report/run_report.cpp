@@ -4,6 +4,7 @@
 
 #include <cmath>
 
+#include "models/accuracy/accuracy_result.hpp"
 #include "models/common/file_hash.hpp"
 #include "models/cost/area_model.hpp"
 #include "models/cost/energy_model.hpp"
@@ -268,6 +269,7 @@ json report_to_json(const RunReport& r) {
   j["values_computed"] = !r.quality.empty();
   if (!r.values_note.empty()) j["values_note"] = r.values_note;
   j["totals"] = totals;
+  if (!r.accuracy.is_null()) j["accuracy"] = r.accuracy;
   ordered layers = ordered::array();
   for (size_t i = 0; i < r.cost.layers.size(); ++i) {
     const LayerCost& lc = r.cost.layers[i];
@@ -367,6 +369,7 @@ std::string report_console_table(const json& r) {
         x(b["multiplication_reduction_x"]), x(b["energy_reduction_x"]), x(b["speedup_x"]),
         b["area_ratio"].get<double>());
   }
+  if (r.contains("accuracy")) out += accuracy_console_lines(r["accuracy"]);
   return out;
 }
 

@@ -41,6 +41,8 @@ struct RunReport {
   const NetworkCost* baseline = nullptr;
   /// FNV-1a 64 of the golden fp32 network's last output ("" when values were not computed).
   std::string golden_output_fnv1a64;
+  /// With labelled samples: the "accuracy" fragment (accuracy_to_json); null otherwise.
+  nlohmann::ordered_json accuracy;
 };
 
 /// report.json (schema in docs/REPORTS.md). Every figure carries its unit in its key.

@@ -5,16 +5,19 @@
 #include <boost/program_options.hpp>
 #include <cstdio>
 #include <iostream>
+#include <optional>
 
 #include "models/common/input_error.hpp"
 #include "models/config/arch_config.hpp"
 #include "models/config/tech_table.hpp"
 #include "models/cost/analytic_model.hpp"
 #include "models/mapping/schedule.hpp"
+#include "models/onnx/onnx_model.hpp"
 #include "models/quant/quantized_network.hpp"
 #include "models/report/output_dir.hpp"
 #include "models/report/run_report.hpp"
 #include "models/workload/network_params.hpp"
+#include "sim/cli/accuracy_run.hpp"
 #include "sim/cli/progress.hpp"
 #include "sim/modules/accelerator.hpp"
 
@@ -28,11 +31,22 @@ namespace po = boost::program_options;
 int run_command(int argc, char* argv[]) {
   po::options_description opts("kqsim run options");
   std::string arch_path, workload_path, out_dir, mode_name, weights_path, input_path, vcd_path;
+  std::string model_path, inputs_path, labels_path;
+  unsigned threads = 0;
   uint64_t seed = 1;
   opts.add_options()("help,h", "show this help")("arch", po::value(&arch_path)->required(),
                                                  "architecture config (arch_configs/*.json)")(
-      "workload", po::value(&workload_path)->required(),
+      "workload", po::value(&workload_path),
       "workload (workloads/*.json, or a SCALE-Sim topology .csv)")(
+      "model", po::value(&model_path),
+      "instead of --workload: a trained network as .onnx (its graph and weights)")(
+      "inputs", po::value(&inputs_path),
+      "labelled samples .npy [N,C,H,W]: top-1/top-5 accuracy of the float network and the "
+      "design (needs --labels)")("labels", po::value(&labels_path),
+                                 "class labels .npy [N] (integers) for --inputs")(
+      "threads", po::value(&threads)->default_value(0),
+      "worker threads for --inputs (0: all cores; results do not depend on it)")(
+      "check-samples", "check every value of every --inputs sample against the golden reference")(
       "out", po::value(&out_dir)->default_value("reports/run"), "output directory (replaced)")(
       "mode", po::value(&mode_name)->default_value("fast"),
       "cycle (every clock edge) | fast (event to event, same results) | analytic (closed form, "
@@ -48,10 +62,16 @@ int run_command(int argc, char* argv[]) {
   try {
     po::store(po::command_line_parser(argc, argv).options(opts).run(), vm);
     if (vm.count("help")) {
-      std::cout << "usage: kqsim run --arch A.json --workload W.json [options]\n\n" << opts;
+      std::cout << "usage: kqsim run --arch A.json (--workload W.json | --model M.onnx) "
+                   "[options]\n\n"
+                << opts;
       return 0;
     }
     po::notify(vm);
+    if (workload_path.empty() == model_path.empty())
+      throw po::error("give exactly one of --workload and --model");
+    if (inputs_path.empty() != labels_path.empty())
+      throw po::error("--inputs and --labels go together");
   } catch (const po::error& e) {
     std::fprintf(stderr, "kqsim run: %s (see kqsim run --help)\n", e.what());
     return 2;
@@ -64,7 +84,10 @@ int run_command(int argc, char* argv[]) {
   try {
     const ArchConfig arch = load_arch_config(arch_path);
     const TechTable tech = load_tech_table(arch.tech_file, arch.tech_node_nm);
-    const Workload w = load_workload(workload_path);  // .json, or a SCALE-Sim .csv
+    // A trained ONNX network brings its weights; a workload file only its shapes.
+    std::optional<OnnxModel> onnx;
+    if (!model_path.empty()) onnx = load_onnx_model(model_path, seed);
+    const Workload w = onnx ? onnx->workload : load_workload(workload_path);  // .json or .csv
 
     RunReport rep;
     rep.mode = mode_name;
@@ -72,25 +95,38 @@ int run_command(int argc, char* argv[]) {
     rep.workload = &w;
     rep.arch = &arch;
     rep.tech = &tech;
-    rep.inputs = {{"arch", arch_path}, {"tech", arch.tech_file}, {"workload", workload_path}};
+    rep.inputs = {{"arch", arch_path},
+                  {"tech", arch.tech_file},
+                  onnx ? InputFile{"model", model_path} : InputFile{"workload", workload_path}};
     if (!weights_path.empty()) rep.inputs.push_back({"weights", weights_path});
     if (!input_path.empty()) rep.inputs.push_back({"input", input_path});
+    if (!inputs_path.empty()) {
+      rep.inputs.push_back({"inputs", inputs_path});
+      rep.inputs.push_back({"labels", labels_path});
+    }
 
     // Imported SCALE-Sim layer lists read independent inputs of their own shapes: no values.
     const bool connected = !w.independent_layers;
-    if (!connected && (!weights_path.empty() || !input_path.empty()))
+    if (!connected && (!weights_path.empty() || !input_path.empty() || !inputs_path.empty()))
       throw InputError(workload_path, "",
-                       "--weights/--input need a connected network; this topology is a list of "
-                       "independent layers (timing and counts only)");
+                       "--weights/--input/--inputs need a connected network; this topology is a "
+                       "list of independent layers (timing and counts only)");
+    std::optional<LabelledData> data;
+    if (!inputs_path.empty()) data = load_labelled_data(inputs_path, labels_path, w);
     // Tensors are needed for values; supplied files are validated in every mode.
     // A KCNN design quantizes the float weights offline in every mode: its counts and quality
     // figures depend on the planes.
     NetworkParams params;
-    if ((mode_name != "analytic" && connected) || arch.kcnn || arch.kq || !weights_path.empty() ||
-        !input_path.empty()) {
+    if (onnx) {
+      params = std::move(onnx->params);
+      load_params(w, weights_path, input_path, params);
+    } else if ((mode_name != "analytic" && connected) || arch.kcnn || arch.kq || data ||
+               !weights_path.empty() || !input_path.empty()) {
       params = synthetic_params(w, seed);
       load_params(w, weights_path, input_path, params);
     }
+    // The simulated run's values use the first labelled sample unless --input names one.
+    if (data && input_path.empty()) params.input = data->sample(0);
     QuantizedNetwork quantized;
     try {
       quantized = quantize_network(w, arch, params, weights_path);
@@ -127,6 +163,9 @@ int run_command(int argc, char* argv[]) {
       if (!connected) rep.values_note = "independent layers (SCALE-Sim topology): no values";
       if (vm.count("no-values")) rep.values_note = "--no-values: timing and counts only";
     }
+    if (data)
+      rep.accuracy = run_accuracy(w, params, arch, tech, quantized, *data, rep.cost, threads,
+                                  vm.count("check-samples") > 0);
     const auto json = report_to_json(rep);
     write_output_dir(out_dir, {{"report.json", json.dump(2) + "\n"},
                                {"layers.csv", report_layers_csv(json)},
