@@ -16,6 +16,7 @@ for arg in "$@"; do
 done
 packages=(build-essential cmake pkg-config libsystemc-dev libboost-program-options-dev
           nlohmann-json3-dev libfmt-dev catch2 zlib1g-dev python3 python3-matplotlib)
+packages+=(libonnx-dev libprotobuf-dev)  # ONNX import (models/onnx/)
 # chromium: the compare page is loaded and screenshotted headless (tests/scripts/check_page.py).
 test_packages=(chromium)
 [ "$tests" -eq 1 ] && packages+=("${test_packages[@]}")

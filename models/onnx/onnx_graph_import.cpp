@@ -58,7 +58,7 @@ std::string sanitize_name(const std::string& raw) {
 
 class GraphImporter {
  public:
-  GraphImporter(const onnx::GraphProto& g, const std::string& file, const std::string& dir,
+  GraphImporter(onnx::GraphProto& g, const std::string& file, const std::string& dir,
                 const std::string& name)
       : g_(g), file_(file), dir_(dir) {
     w_.name = name;
@@ -68,11 +68,14 @@ class GraphImporter {
   OnnxGraphImport run() {
     count_uses();
     read_recorded_shapes();
-    for (const auto& t : g_.initializer()) {
+    for (auto& t : *g_.mutable_initializer()) {
       const std::string where = "initializer " + quoted(t.name());
       if (t.name().empty()) throw InputError(file_, where, "initializer without a name");
       if (consts_.count(t.name())) throw InputError(file_, where, "defined twice");
       consts_.emplace(t.name(), decode_onnx_tensor(t, file_, where, dir_));
+      // Release the encoded copy: a ResNet-50 holds 100 MB of weights.
+      std::string().swap(*t.mutable_raw_data());
+      google::protobuf::RepeatedField<float>().Swap(t.mutable_float_data());
     }
     read_graph_input();
     for (int i = 0; i < g_.node_size(); ++i) import_node(g_.node(i), i);
@@ -277,6 +280,14 @@ class GraphImporter {
   }
 
   /// Values of a per-channel vector constant: exactly `count` values in a rank-1 tensor.
+  /// The float values of constant input i, moved out when this node is its only reader.
+  std::vector<float> take_floats(int i) {
+    OnnxConstant& c = consts_.at(node_->input(i));
+    auto it = uses_.find(node_->input(i));
+    if (it != uses_.end() && it->second == 1) return std::move(c.f);
+    return c.f;
+  }
+
   std::vector<float> channel_vector(int i, const char* what, uint64_t count) const {
     const OnnxConstant& c = float_constant(i, what, 1);
     if (c.elements() != count)
@@ -493,7 +504,7 @@ class GraphImporter {
     l.groups = static_cast<uint32_t>(group);
     LayerParams lp;
     lp.weight.shape = {m, cg, k[0], k[1]};
-    lp.weight.data = wt.f;
+    lp.weight.data = take_floats(1);
     if (has_input(2)) {
       lp.bias.shape = {m};
       lp.bias.data = channel_vector(2, "bias", m);
@@ -903,7 +914,7 @@ class GraphImporter {
     define_constant(std::move(c));
   }
 
-  const onnx::GraphProto& g_;
+  onnx::GraphProto& g_;
   std::string file_, dir_;
   Workload w_;
   std::vector<LayerParams> params_;
@@ -923,7 +934,7 @@ class GraphImporter {
 
 }  // namespace
 
-OnnxGraphImport import_onnx_graph(const onnx::GraphProto& graph, const std::string& file,
+OnnxGraphImport import_onnx_graph(onnx::GraphProto& graph, const std::string& file,
                                   const std::string& model_dir, const std::string& workload_name) {
   return GraphImporter(graph, file, model_dir, workload_name).run();
 }

@@ -25,8 +25,8 @@ struct OnnxGraphImport {
 /// kqsim layer, folds it into the layer before it (BatchNormalization, a bias Add) or aliases
 /// its input (Flatten, Reshape, Identity, Dropout). Throws InputError for anything it cannot
 /// express exactly. The caller has checked the opset (11 to 17), whose operator versions
-/// this mapping follows.
-OnnxGraphImport import_onnx_graph(const onnx::GraphProto& graph, const std::string& file,
+/// this mapping follows. The initializers' encoded data is released as it is decoded.
+OnnxGraphImport import_onnx_graph(onnx::GraphProto& graph, const std::string& file,
                                   const std::string& model_dir, const std::string& workload_name);
 
 }  // namespace kq

@@ -1,15 +1,18 @@
 #include "models/onnx/onnx_model.hpp"
 
+#include <fcntl.h>
 #include <fmt/format.h>
 #include <google/protobuf/io/coded_stream.h>
+#include <google/protobuf/io/zero_copy_stream_impl.h>
 #include <google/protobuf/io/zero_copy_stream_impl_lite.h>
 #include <google/protobuf/stubs/logging.h>
 #include <onnx/onnx_pb.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <cctype>
 #include <climits>
-#include <fstream>
 
 #include "models/common/input_error.hpp"
 #include "models/onnx/onnx_graph_import.hpp"
@@ -31,25 +34,6 @@ class QuietProtobuf {
  private:
   google::protobuf::LogHandler* previous_;
 };
-
-std::string read_file(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw InputError(path, "", "cannot open file");
-  in.seekg(0, std::ios::end);
-  const std::streamoff size = in.tellg();
-  if (size < 0) throw InputError(path, "", "cannot read file");
-  // Protobuf addresses a message with int: ONNX's own limit, beyond which exporters must use
-  // external data.
-  if (size >= INT_MAX)
-    throw InputError(path, "",
-                     "is 2 GiB or larger; ONNX (protobuf) files cannot be, save the weights as "
-                     "external data (onnx.save_model(..., save_as_external_data=True))");
-  std::string bytes(static_cast<size_t>(size), '\0');
-  in.seekg(0);
-  in.read(bytes.data(), size);
-  if (!in) throw InputError(path, "", "cannot read file");
-  return bytes;
-}
 
 std::string stem_of(const std::string& path) {
   std::string base = path.substr(path.find_last_of('/') + 1);
@@ -75,33 +59,30 @@ std::string workload_name(const std::string& file, const std::string& graph_name
   return "onnx_model";
 }
 
-}  // namespace
-
-bool is_onnx_path(const std::string& path) {
-  if (path.size() < 5) return false;
-  std::string ext = path.substr(path.size() - 5);
-  std::transform(ext.begin(), ext.end(), ext.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  return ext == ".onnx";
+void check_size(uint64_t size, const std::string& file_name) {
+  if (size == 0) throw InputError(file_name, "", "empty file; expected an ONNX model");
+  // Protobuf addresses a message with int: ONNX's own limit, beyond which exporters must use
+  // external data.
+  if (size >= INT_MAX)
+    throw InputError(file_name, "",
+                     "is 2 GiB or larger, which protobuf cannot parse; save the weights as "
+                     "external data (onnx.save_model(..., save_as_external_data=True))");
 }
 
-OnnxModel onnx_model_from_bytes(const std::string& bytes, const std::string& file_name,
-                                const std::string& model_dir, uint64_t seed) {
-  if (bytes.empty()) throw InputError(file_name, "", "empty file; expected an ONNX model");
-  if (bytes.size() >= INT_MAX)
-    throw InputError(file_name, "", "is 2 GiB or larger; use external data for the weights");
-  onnx::ModelProto model;
-  {
-    QuietProtobuf quiet;
-    google::protobuf::io::ArrayInputStream raw(bytes.data(), static_cast<int>(bytes.size()));
-    google::protobuf::io::CodedInputStream in(&raw);
-    // The default 64 MiB limit would reject a ResNet-50-sized model (~100 MB).
-    in.SetTotalBytesLimit(INT_MAX);
-    if (!model.ParseFromCodedStream(&in) || !in.ConsumedEntireMessage())
-      throw InputError(file_name, "",
-                       "not a valid ONNX model (protobuf parsing failed: truncated or corrupt "
-                       "file)");
-  }
+void parse(google::protobuf::io::ZeroCopyInputStream& stream, onnx::ModelProto& model,
+           const std::string& file_name) {
+  QuietProtobuf quiet;
+  google::protobuf::io::CodedInputStream in(&stream);
+  // The default 64 MiB limit would reject a ResNet-50-sized model (~100 MB).
+  in.SetTotalBytesLimit(INT_MAX);
+  if (!model.ParseFromCodedStream(&in) || !in.ConsumedEntireMessage())
+    throw InputError(file_name, "",
+                     "not a valid ONNX model (protobuf parsing failed: truncated or corrupt "
+                     "file)");
+}
+
+OnnxModel import_model(onnx::ModelProto& model, const std::string& file_name,
+                       const std::string& model_dir, uint64_t seed) {
   if (!model.has_graph())
     throw InputError(file_name, "", "holds no graph; not an ONNX model (truncated or corrupt?)");
   OnnxModel m;
@@ -127,7 +108,7 @@ OnnxModel onnx_model_from_bytes(const std::string& bytes, const std::string& fil
   m.info.producer = model.producer_name() +
                     (model.producer_version().empty() ? "" : " " + model.producer_version());
   m.info.graph_name = model.graph().name();
-  OnnxGraphImport g = import_onnx_graph(model.graph(), file_name, model_dir,
+  OnnxGraphImport g = import_onnx_graph(*model.mutable_graph(), file_name, model_dir,
                                         workload_name(file_name, model.graph().name()));
   m.workload = std::move(g.workload);
   m.sources = std::move(g.sources);
@@ -144,10 +125,47 @@ OnnxModel onnx_model_from_bytes(const std::string& bytes, const std::string& fil
   return m;
 }
 
+}  // namespace
+
+bool is_onnx_path(const std::string& path) {
+  if (path.size() < 5) return false;
+  std::string ext = path.substr(path.size() - 5);
+  std::transform(ext.begin(), ext.end(), ext.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  return ext == ".onnx";
+}
+
+OnnxModel onnx_model_from_bytes(const std::string& bytes, const std::string& file_name,
+                                const std::string& model_dir, uint64_t seed) {
+  check_size(bytes.size(), file_name);
+  onnx::ModelProto model;
+  google::protobuf::io::ArrayInputStream raw(bytes.data(), static_cast<int>(bytes.size()));
+  parse(raw, model, file_name);
+  return import_model(model, file_name, model_dir, seed);
+}
+
 OnnxModel load_onnx_model(const std::string& path, uint64_t seed) {
   const size_t slash = path.find_last_of('/');
-  const std::string dir = slash == std::string::npos ? "." : path.substr(0, slash);
-  return onnx_model_from_bytes(read_file(path), path, dir.empty() ? "/" : dir, seed);
+  std::string dir = slash == std::string::npos ? "." : path.substr(0, slash);
+  if (dir.empty()) dir = "/";
+  // Parsed straight from the file: no second copy of a 100 MB model in memory.
+  const int fd = ::open(path.c_str(), O_RDONLY);
+  if (fd < 0) throw InputError(path, "", "cannot open file");
+  onnx::ModelProto model;
+  try {
+    struct stat st {};
+    if (::fstat(fd, &st) != 0 || !S_ISREG(st.st_mode))
+      throw InputError(path, "", "not a regular file");
+    check_size(static_cast<uint64_t>(st.st_size), path);
+    google::protobuf::io::FileInputStream in(fd);
+    parse(in, model, path);
+    if (in.GetErrno() != 0) throw InputError(path, "", "cannot read file");
+  } catch (...) {
+    ::close(fd);
+    throw;
+  }
+  ::close(fd);
+  return import_model(model, path, dir, seed);
 }
 
 }  // namespace kq
