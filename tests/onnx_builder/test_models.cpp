@@ -133,13 +133,17 @@ void save_samples(const Samples& s, const std::vector<uint64_t>& sample_shape,
   t.data = s.inputs;
   kq::write_npy(inputs_path, t);
   // NumPy's default integer dtype, as np.save(labels) writes it.
-  std::string bytes = npy_header("<i8", {s.n});
-  const size_t at = bytes.size();
-  bytes.resize(at + 8 * s.labels.size());
-  std::memcpy(bytes.data() + at, s.labels.data(), 8 * s.labels.size());
-  std::ofstream out(labels_path, std::ios::binary);
+  std::string data(8 * s.labels.size(), '\0');
+  std::memcpy(data.data(), s.labels.data(), data.size());
+  save_raw_npy(labels_path, "<i8", {s.n}, data);
+}
+
+void save_raw_npy(const std::string& path, const std::string& descr,
+                  const std::vector<uint64_t>& shape, const std::string& data) {
+  const std::string bytes = npy_header(descr, shape) + data;
+  std::ofstream out(path, std::ios::binary);
   out.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
-  if (!out) throw std::runtime_error("cannot write " + labels_path);
+  if (!out) throw std::runtime_error("cannot write " + path);
 }
 
 OnnxBuilder all_ops_model(uint64_t seed) {

@@ -27,6 +27,10 @@ Samples quadrant_samples(uint64_t n, uint64_t seed);
 void save_samples(const Samples& s, const std::vector<uint64_t>& sample_shape,
                   const std::string& inputs_path, const std::string& labels_path);
 
+/// Writes a .npy of NumPy dtype `descr` ("|u1", "<i8", ...) holding `data` as given.
+void save_raw_npy(const std::string& path, const std::string& descr,
+                  const std::vector<uint64_t>& shape, const std::string& data);
+
 /// Every operator the importer maps, with seeded weights, input x [1, 3, 16, 16]:
 ///   c1 Conv 3→8 3×3 pad 1 + bias, bn1 (folded), r1 Relu,
 ///   c2 Conv depthwise (group 8) 3×3 stride 2 pad 1, clip Clip(0, 6),

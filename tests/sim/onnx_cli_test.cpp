@@ -230,3 +230,47 @@ TEST_CASE("bad --model/--inputs/--labels command lines exit 2 with one line", "[
     CHECK(r.err.find(expect) != std::string::npos);
   }
 }
+
+TEST_CASE("fine-tuned KCNN planes go alongside the ONNX graph with --weights", "[onnx]") {
+  const QuadrantFiles f = quadrant_files();
+  // The box filter and its negative as one ±1 plane each (all +1, all −1) scaled by 1/9 in
+  // fp16, and a second plane with α = 0: what a fine-tuning script would export for layer
+  // "box" (the name kqsim inspect prints).
+  const float ninth = 0.111083984375f;  // 1/9 rounded to fp16
+  kq::Tensor planes, alpha;
+  planes.shape = {2, 1, 2, 3, 3};
+  planes.data.assign(36, 1.0f);
+  for (int j = 18; j < 27; ++j) planes.data[j] = 0.0f;  // filter 1, plane 0: all −1
+  alpha.shape = {2, 1, 2};
+  alpha.data = {ninth, 0.0f, ninth, 0.0f};
+  const std::string npz = f.dir + "/kcnn.npz";
+  kq::write_npz(npz, {{"box.kcnn_planes", planes}, {"box.kcnn_alpha", alpha}});
+  const std::vector<std::string> base = {"--arch",   arch_path("kcnn_m2_16x16.json"),
+                                         "--model",  f.model,
+                                         "--inputs", f.inputs,
+                                         "--labels", f.labels};
+  auto args = base;
+  args.insert(args.end(), {"--weights", npz});
+  const auto j = kqtest::run_report(args);
+  CHECK(j["accuracy"]["designs"][0]["top1_accuracy"] == 1.0);
+  CHECK(j["layers"][0]["name"] == "box");
+  CHECK(j["layers"][0]["quantization"]["weight_sqnr_db"].is_null());  // imported, not fitted
+  CHECK(j["layers"][0]["reference_check"]["violations"] == 0);
+  bool listed = false;
+  for (const auto& in : j["inputs"]) listed |= in["role"] == "weights" && in["path"] == npz;
+  CHECK(listed);
+  // The quantizer's own fit of the same layer is a different design point.
+  const auto fitted = kqtest::run_report(base);
+  CHECK(fitted["layers"][0]["quantization"]["weight_sqnr_db"].is_number());
+  // Arrays for a layer the graph does not have are an error naming the file and the array.
+  kq::write_npz(npz, {{"conv1.kcnn_planes", planes}, {"conv1.kcnn_alpha", alpha}});
+  auto bad = args;
+  bad.insert(bad.begin(), "run");
+  bad.insert(bad.end(), {"--out", f.dir + "/bad"});
+  const auto r = kqtest::run_kqsim(bad);
+  CHECK(r.exit_code == 2);
+  CHECK(lines(r.err) == 1);
+  INFO(r.err);
+  CHECK(r.err.find("kcnn.npz: conv1.kcnn_") != std::string::npos);
+  CHECK(r.err.find("no layer of the workload") != std::string::npos);
+}

@@ -214,6 +214,15 @@ TEST_CASE("labelled data with a wrong shape, count, label or value is a clean er
                     Catch::Contains("y4.npy: element 4: label 4 is not a class index in [0, 4)"));
   CHECK_THROWS_WITH(kq::load_labelled_data(x, write("yf.npy", {6}, {0, 1, 2.5f, 3, 0, 0}), w),
                     Catch::Contains("element 2: label 2.5"));
+  // uint8 labels (image datasets) read as they are; an int64 beyond 2^53 would not be exact.
+  kqtest::save_raw_npy(dir + "/yu.npy", "|u1", {6}, std::string("\x03\x02\x01\x00\x03\x01", 6));
+  CHECK(kq::load_labelled_data(x, dir + "/yu.npy", w).labels ==
+        std::vector<uint32_t>{3, 2, 1, 0, 3, 1});
+  std::string big(48, '\0');
+  big[8 * 2 + 7] = 0x01;  // element 2 = 2^56
+  kqtest::save_raw_npy(dir + "/yb.npy", "<i8", {6}, big);
+  CHECK_THROWS_WITH(kq::load_labelled_data(x, dir + "/yb.npy", w),
+                    Catch::Contains("yb.npy: data: element 2 = 72057594037927936 is beyond"));
   // [N, 1] columns and float labels holding integers are fine.
   CHECK(kq::load_labelled_data(x, write("yc.npy", {6, 1}, {3, 2, 1, 0, 3, 2}), w).labels[0] == 3);
   std::filesystem::remove_all(dir);
