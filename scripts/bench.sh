@@ -43,3 +43,34 @@ taskset -c 0 "$root/build/tests/kqsim_unit_tests" "[.kcnn_bench]" 2>&1 | grep -A
 run_timed "fast, ResNet-18 on kq_k512_16x16, values + reference check" \
   --arch "$root/arch_configs/kq_k512_16x16.json" --workload "$rn18" --mode fast
 taskset -c 0 "$root/build/tests/kqsim_unit_tests" "[.bench]" 2>&1 | grep "k-means"
+# 7. ONNX (issue 8), inputs generated here (nothing downloaded, nothing committed):
+#    importing a ResNet-50-sized .onnx (~100 MB; BatchNormalization unfolded, as
+#    torch.onnx.export writes it) under 2 s, timed as the whole `kqsim inspect` (best of 5);
+#    and 1,000 Fashion-MNIST-sized samples (synthetic 1x28x28, labelled by the float model)
+#    through a small CNN on quantized designs with accuracy, under 10 s on 2 cores (best of 3).
+gen="$root/build/tests/kqsim_onnx_gen"
+"$gen" resnet50 "$tmp/resnet50.onnx"
+best_of() {  # best_of N CMD...: best wall time and its peak RSS over N runs
+  local n="$1"; shift
+  local best="" best_kb=""
+  for _ in $(seq "$n"); do
+    /usr/bin/time -f "%e %M" -o "$tmp/time" "$@" >/dev/null
+    read -r secs kb < "$tmp/time"
+    if [ -z "$best" ] || /usr/bin/python3 -c "import sys; sys.exit(not $secs < $best)"; then
+      best="$secs"; best_kb="$kb"
+    fi
+  done
+  echo "$best $best_kb"
+}
+read -r secs kb < <(best_of 5 "$kqsim" inspect "$tmp/resnet50.onnx")
+printf '%-58s %7.2f s  (%d MB file)  peak %5.0f MiB\n' "ONNX import, ResNet-50-sized (kqsim inspect)" "$secs" \
+  "$(( $(stat -c %s "$tmp/resnet50.onnx") / 1000000 ))" "$(( kb / 1024 ))"
+"$gen" small_cnn "$tmp" 1000
+for a in baseline_int8_16x16 kq_k256_16x16 kcnn_m2_16x16; do
+  read -r secs kb < <(best_of 3 "$kqsim" run --arch "$root/arch_configs/$a.json" \
+    --model "$tmp/small_cnn.onnx" --inputs "$tmp/inputs.npy" --labels "$tmp/labels.npy" \
+    --threads 2 --out "$tmp/acc" -q)
+  top1=$(/usr/bin/python3 -c "import json;print('%.1f' % (100*json.load(open('$tmp/acc/report.json'))['accuracy']['designs'][0]['top1_accuracy']))")
+  printf '%-58s %7.2f s  top-1 %5s%%  peak %5.0f MiB\n' "accuracy, 1,000 1x28x28 samples, small CNN, $a" "$secs" \
+    "$top1" "$(( kb / 1024 ))"
+done
