@@ -5,6 +5,7 @@
 #include <exception>
 #include <memory>
 #include <mutex>
+#include <stdexcept>
 #include <thread>
 
 #include "models/accuracy/float_reference.hpp"
@@ -27,6 +28,17 @@ struct Outcome {
 AccuracyResult evaluate_accuracy(const Workload& w, const NetworkParams& params,
                                  const std::vector<DesignUnderTest>& designs,
                                  const LabelledData& data, const AccuracyOptions& options) {
+  // Callers' contract violations, not user input: the data must belong to this workload.
+  if (w.layers.empty())
+    throw std::invalid_argument("evaluate_accuracy: the workload has no layers");
+  if (data.sample_shape != w.input || data.inputs.size() != data.samples * w.input.elements() ||
+      data.labels.size() != data.samples)
+    throw std::invalid_argument("evaluate_accuracy: the labelled data does not fit the workload");
+  for (uint32_t label : data.labels)
+    if (label >= classifier_classes(w))
+      throw std::invalid_argument("evaluate_accuracy: a label is not a class of the workload");
+  for (const DesignUnderTest& d : designs)
+    if (!d.arch) throw std::invalid_argument("evaluate_accuracy: a design without an arch");
   const size_t n = data.samples, nd = designs.size(), last = w.layers.size() - 1;
   const FloatReference reference(w, params);
   std::vector<std::unique_ptr<DesignDatapath>> datapaths;

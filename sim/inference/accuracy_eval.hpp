@@ -34,8 +34,9 @@ struct AccuracyOptions {
 /// Samples run in parallel, one NetworkState per sample on its worker thread; each sample's
 /// outcome is stored by index, so the result is identical for any thread count.
 /// `params` holds the weights (its input is ignored); every design must have been quantized
-/// from these weights (or imported) for this workload. Throws InputError if a layer does not
-/// map onto a design's buffers.
+/// from these weights (or imported) for this workload, and `data` loaded for it
+/// (load_labelled_data); std::invalid_argument otherwise. Throws InputError if a layer does
+/// not map onto a design's buffers.
 AccuracyResult evaluate_accuracy(const Workload& w, const NetworkParams& params,
                                  const std::vector<DesignUnderTest>& designs,
                                  const LabelledData& data, const AccuracyOptions& options = {});
