@@ -563,3 +563,19 @@ TEST_CASE("is_onnx_path looks at the extension", "[unit][onnx]") {
   CHECK_FALSE(kq::is_onnx_path("b.json"));
   CHECK_FALSE(kq::is_onnx_path("onnx"));
 }
+
+TEST_CASE("opsets 11 to 17 import the same network", "[unit][onnx]") {
+  const kq::OnnxModel ref = import(kqtest::quadrant_classifier(13));
+  for (int64_t opset = 11; opset <= 17; ++opset) {
+    INFO("opset " << opset);
+    const kq::OnnxModel m = import(kqtest::quadrant_classifier(opset));
+    CHECK(m.info.opset == opset);
+    REQUIRE(m.workload.layers.size() == ref.workload.layers.size());
+    for (size_t i = 0; i < ref.workload.layers.size(); ++i) {
+      CHECK(m.workload.layers[i].name == ref.workload.layers[i].name);
+      CHECK(m.workload.layers[i].out == ref.workload.layers[i].out);
+      CHECK(m.params.layers[i].weight.data == ref.params.layers[i].weight.data);
+      CHECK(m.params.layers[i].bias.data == ref.params.layers[i].bias.data);
+    }
+  }
+}
