@@ -153,6 +153,12 @@ TEST_CASE("wrong labels count exactly; results do not depend on the thread count
     }
     CHECK(kq::accuracy_to_json(r).dump() == kq::accuracy_to_json(runs[0]).dump());
   }
+  // Without designs the float reference is computed on its own: the same outcome.
+  const kq::AccuracyResult alone =
+      kq::evaluate_accuracy(q.model.workload, q.model.params, {}, q.data);
+  CHECK(alone.designs.empty());
+  CHECK(alone.float_reference.counts.top1 == 32);
+  CHECK(alone.float_reference.predictions == runs[0].float_reference.predictions);
   const auto j = kq::accuracy_to_json(runs[0], nullptr);
   CHECK(j["samples"] == 40);
   CHECK(j["float_reference"]["top1_accuracy"] == 0.8);
@@ -183,6 +189,10 @@ TEST_CASE("a design's accuracy comes from its own datapath values", "[unit][accu
   CHECK(y[0] != ref0);
   CHECK(std::fabs(y[0] - ref0) <= step);
   for (const auto& ql : st.quality()) CHECK(ql.check.violations == 0);
+  // The accuracy path takes the float reference from the state's golden network: the two
+  // must be the same computation, bit for bit.
+  CHECK(st.golden(q.model.workload.layers.size() - 1) ==
+        kq::FloatReference(q.model.workload, q.model.params).run(p.input.data));
   std::filesystem::remove_all(dir);
 }
 
