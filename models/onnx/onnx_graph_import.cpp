@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <array>
+#include <climits>
 #include <cmath>
 #include <cstdint>
 #include <stdexcept>
@@ -821,11 +822,18 @@ class GraphImporter {
       fail(fmt::format("shape ({}) must be a 1-D int64 tensor", quoted(node_->input(1))));
     const bool allow_zero = a.get_int("allowzero", 0) != 0;
     const std::vector<int64_t> in = onnx_dims(x);
-    int64_t total = 1;
-    for (int64_t d : in) total *= d;
+    // Products in unsigned 64 bits with overflow checks: the target shape is file data.
+    auto product_of = [&](const std::vector<int64_t>& dims, uint64_t& p) {
+      p = 1;
+      for (int64_t d : dims)
+        if (d < 0 || __builtin_mul_overflow(p, static_cast<uint64_t>(d), &p)) return false;
+      return true;
+    };
+    uint64_t total = 1;
+    if (!product_of(in, total)) fail("the input's element count overflows 64 bits");
     std::vector<int64_t> t = shape.i;
     int infer = -1;
-    int64_t known = 1;
+    uint64_t known = 1;
     for (size_t k = 0; k < t.size(); ++k) {
       if (t[k] == 0 && !allow_zero) {
         if (k >= in.size())
@@ -839,16 +847,16 @@ class GraphImporter {
       }
       if (t[k] < 1)
         fail(fmt::format("shape {} has an unsupported entry {}", dims_str(shape.i), t[k]));
-      known *= t[k];
+      if (__builtin_mul_overflow(known, static_cast<uint64_t>(t[k]), &known))
+        fail(fmt::format("cannot reshape {} to {}", dims_str(in), dims_str(shape.i)));
     }
     if (infer >= 0) {
-      if (known == 0 || total % known != 0)
+      if (total % known != 0 || total / known > static_cast<uint64_t>(INT64_MAX))
         fail(fmt::format("cannot reshape {} to {}", dims_str(in), dims_str(shape.i)));
-      t[static_cast<size_t>(infer)] = total / known;
+      t[static_cast<size_t>(infer)] = static_cast<int64_t>(total / known);
     }
-    int64_t product = 1;
-    for (int64_t d : t) product *= d;
-    if (product != total)
+    uint64_t product = 1;
+    if (!product_of(t, product) || product != total)
       fail(fmt::format("cannot reshape {} to {}", dims_str(in), dims_str(shape.i)));
     const Shape s = shape_of(x);
     if (t.size() == 2 && t[0] == batch_) {

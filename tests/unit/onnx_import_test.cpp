@@ -518,6 +518,11 @@ TEST_CASE("operator-specific limits are errors, not silent approximations", "[un
                b.node("Reshape", {"x", "s"}, {"y"}, "reshape");
              })),
              Catch::Contains("reshaping [1, 2, 6, 6] to [1, 2, 3, 12] is not supported"));
+  CHECK_THAT(import_error(model([](OnnxBuilder& b) {
+               b.int64_initializer("s", {3}, {1 << 30, int64_t{1} << 40, int64_t{1} << 40});
+               b.node("Reshape", {"x", "s"}, {"y"}, "reshape");
+             })),
+             Catch::Contains("cannot reshape [1, 2, 6, 6] to"));
   // Gemm on a 4-D tensor, and a training-mode BatchNormalization.
   CHECK_THAT(import_error(model([](OnnxBuilder& b) {
                b.initializer("B", {72, 2}, std::vector<float>(144, 0.1f));
