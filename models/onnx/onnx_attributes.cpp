@@ -9,6 +9,23 @@
 
 namespace kq {
 
+std::string onnx_printable(const std::string& s, size_t max_chars) {
+  static const char* hex = "0123456789abcdef";
+  std::string out;
+  for (size_t i = 0; i < s.size() && i < max_chars; ++i) {
+    const auto c = static_cast<unsigned char>(s[i]);
+    if (c >= 0x20 && c < 0x7f) {
+      out += static_cast<char>(c);
+    } else {
+      out += "\\x";
+      out += hex[c >> 4];
+      out += hex[c & 15];
+    }
+  }
+  if (s.size() > max_chars) out += "...";
+  return out;
+}
+
 OnnxAttributes::OnnxAttributes(const onnx::NodeProto& node, std::string file, std::string where,
                                std::initializer_list<const char*> known)
     : node_(node), file_(std::move(file)), where_(std::move(where)) {
@@ -25,7 +42,8 @@ OnnxAttributes::OnnxAttributes(const onnx::NodeProto& node, std::string file, st
 }
 
 void OnnxAttributes::fail(const std::string& name, const std::string& message) const {
-  throw InputError(file_, fmt::format("{}, attribute \"{}\"", where_, name.substr(0, 60)), message);
+  throw InputError(file_, fmt::format("{}, attribute \"{}\"", where_, onnx_printable(name, 60)),
+                   message);
 }
 
 bool OnnxAttributes::has(const std::string& name) const {

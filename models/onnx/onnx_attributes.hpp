@@ -8,6 +8,11 @@
 
 namespace kq {
 
+/// A name, key or value from a model file as it may appear in a one-line message: printable
+/// ASCII kept, every other byte (control characters, invalid or non-ASCII UTF-8) as \xNN,
+/// at most `max_chars` of the original.
+std::string onnx_printable(const std::string& s, size_t max_chars = 80);
+
 /// Strict, typed access to one node's attributes. Every attribute the node carries must be
 /// one the importer knows for its operator (an attribute kqsim would silently ignore could
 /// change the arithmetic), with the type the ONNX operator schema gives it. Violations are

@@ -42,8 +42,7 @@ std::string dims_str(const std::vector<int64_t>& d) {
 }
 
 std::string quoted(const std::string& s) {
-  std::string q = s.size() > 80 ? s.substr(0, 77) + "..." : s;
-  return "\"" + q + "\"";
+  return "\"" + onnx_printable(s, 80) + "\"";
 }
 
 std::string sanitize_name(const std::string& raw) {
@@ -302,7 +301,7 @@ class GraphImporter {
       const std::string& o = node_->output(k);
       if (!o.empty() && uses_.count(o))
         fail(fmt::format("output {} ({}) is used; kqsim computes only the first output of {}", k,
-                         quoted(o), node_->op_type()));
+                         quoted(o), onnx_printable(node_->op_type(), 60)));
     }
   }
 
@@ -434,8 +433,8 @@ class GraphImporter {
     node_ = &n;
     node_index_ = index;
     where_ = n.name().empty()
-                 ? fmt::format("node #{} ({})", index, n.op_type().substr(0, 60))
-                 : fmt::format("node {} ({})", quoted(n.name()), n.op_type().substr(0, 60));
+                 ? fmt::format("node #{} ({})", index, onnx_printable(n.op_type(), 60))
+                 : fmt::format("node {} ({})", quoted(n.name()), onnx_printable(n.op_type(), 60));
     if (!n.domain().empty() && n.domain() != "ai.onnx")
       fail(fmt::format("operator domain {} is not supported (only the default ai.onnx domain)",
                        quoted(n.domain())));

@@ -7,6 +7,7 @@
 #include <fstream>
 
 #include "models/common/input_error.hpp"
+#include "models/onnx/onnx_attributes.hpp"
 
 namespace kq {
 namespace {
@@ -43,7 +44,7 @@ const char* onnx_type_name(int32_t t) {
     case onnx::TensorProto::BFLOAT16:
       return "bfloat16";
     default:
-      return "an unknown type";
+      return "unknown";
   }
 }
 
@@ -72,7 +73,7 @@ std::string read_external(const onnx::TensorProto& t, uint64_t bytes, const std:
       if (v.empty() || v.size() > 19 || v.find_first_not_of("0123456789") != std::string::npos)
         throw InputError(file, where,
                          fmt::format("external data \"{}\" = \"{}\" is not a non-negative integer",
-                                     kv.key(), v.substr(0, 40)));
+                                     onnx_printable(kv.key(), 40), onnx_printable(v, 40)));
       return std::stoull(v);
     };
     if (kv.key() == "location")
@@ -85,13 +86,13 @@ std::string read_external(const onnx::TensorProto& t, uint64_t bytes, const std:
       throw InputError(file, where,
                        fmt::format("unknown external data key \"{}\" (expected location, offset, "
                                    "length, checksum)",
-                                   kv.key().substr(0, 40)));
+                                   onnx_printable(kv.key(), 40)));
   }
   if (!safe_relative_path(location))
     throw InputError(file, where,
                      fmt::format("external data location \"{}\" must be a relative path inside "
                                  "the model's folder",
-                                 location.substr(0, 80)));
+                                 onnx_printable(location, 80)));
   if (has_length && length != bytes)
     throw InputError(file, where,
                      fmt::format("external data length {} does not match the {} bytes the "
@@ -132,10 +133,10 @@ OnnxConstant decode_onnx_tensor(const onnx::TensorProto& t, const std::string& f
   if (type != onnx::TensorProto::FLOAT && type != onnx::TensorProto::INT64 &&
       type != onnx::TensorProto::INT32 && !is_bool)
     throw InputError(file, where,
-                     fmt::format("tensor of type {} is not supported (expected float32, or "
+                     fmt::format("tensor of type {} ({}) is not supported (expected float32, or "
                                  "int64/int32/bool for shapes and flags); export the model in "
                                  "float32",
-                                 onnx_type_name(type)));
+                                 onnx_type_name(type), type));
   c.is_float = type == onnx::TensorProto::FLOAT;
   uint64_t count = 1;
   for (int64_t d : t.dims()) {
