@@ -6,6 +6,7 @@
 #include <cstdio>
 #include <iostream>
 #include <optional>
+#include <utility>
 
 #include "models/common/input_error.hpp"
 #include "models/config/arch_config.hpp"
@@ -68,6 +69,8 @@ int run_command(int argc, char* argv[]) {
       return 0;
     }
     po::notify(vm);
+    // An .onnx given as the workload is a model (its graph and its weights).
+    if (model_path.empty() && is_onnx_path(workload_path)) std::swap(model_path, workload_path);
     if (workload_path.empty() == model_path.empty())
       throw po::error("give exactly one of --workload and --model");
     if (inputs_path.empty() != labels_path.empty())

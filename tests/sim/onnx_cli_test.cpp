@@ -131,6 +131,11 @@ TEST_CASE("run --model with --inputs/--labels reports the accuracy of float and 
     CHECK(roles == std::vector<std::string>{"arch", "tech", "model", "inputs", "labels"});
     CHECK(j["workload"]["name"] == "quadrants");
   }
+  // An .onnx passed as --workload is taken as the model.
+  const auto as_workload = kqtest::run_report({"--arch", arch_path("baseline_int8_16x16.json"),
+                                               "--workload", f.model, "--mode", "analytic"});
+  CHECK(as_workload["inputs"][2]["role"] == "model");
+  CHECK(as_workload["workload"]["layers"] == 5);
   // Wrong labels on every fifth sample: exactly 8 of 40 misses, in analytic mode too (the
   // accuracy path does not need the SystemC values).
   const QuadrantFiles w = quadrant_files(5);
