@@ -31,7 +31,7 @@ struct ActionCounts {
   uint64_t cycles = 0;
   std::array<uint64_t, kNumFormats> multiplications{};  ///< by operand format
   std::array<uint64_t, kNumFormats> additions{};        ///< by adder format
-  uint64_t comparisons = 0;  ///< max-pool / ReLU compares (vector unit)
+  uint64_t comparisons = 0;                             ///< max-pool / ReLU compares (vector unit)
   /// KQ decode: codebook code × activation products on narrow multipliers (code bits ×
   /// activation bits), priced apart from full-width multiplications.
   uint64_t narrow_multiplications = 0;
@@ -45,6 +45,8 @@ struct ActionCounts {
   uint64_t total_multiplications() const;
   uint64_t total_additions() const;
   ActionCounts& operator+=(const ActionCounts& o);
+  /// Adds `times` × o (the counts of `times` identical folds).
+  ActionCounts& add_multiple(const ActionCounts& o, uint64_t times);
   bool operator==(const ActionCounts& o) const;
   bool operator!=(const ActionCounts& o) const { return !(*this == o); }
 };

@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <array>
 
+#include "models/cost/fold_program.hpp"
+#include "models/cost/fold_timeline.hpp"
 #include "models/mapping/codebook_prefetch.hpp"
 
 namespace kq {
@@ -25,21 +27,37 @@ struct DramLink {
   }
 };
 
-}  // namespace
+/// The codebook the layer fetches for the next KQ layer lands in the codebook SRAM.
+void count_codebook_prefetch(ActionCounts& c, const ArchConfig& arch, uint64_t prefetch_bits) {
+  if (!prefetch_bits) return;
+  c.dram_read_bytes += ceil_div(prefetch_bits, 8);
+  auto& cb = c.buffers[static_cast<int>(BufferId::codebook)];
+  const uint64_t word = arch.buffer(BufferId::codebook).word_bits;
+  cb.write_bits += prefetch_bits;
+  cb.write_words += ceil_div(prefetch_bits, word);
+}
 
-LayerCost analytic_layer(const Layer& layer, const ArchConfig& arch, const KcnnLayerWeights* kcnn,
-                         const KqLayerWeights* kq, bool codebook_prefetched,
-                         uint64_t prefetch_bits) {
-  Schedule sched(layer, arch, kcnn, kq);
-  sched.set_codebook_prefetched(codebook_prefetched);
-  LayerCost lc;
-  lc.name = layer.name;
-  lc.type = std::string(to_string(layer.type));
-  lc.steps = sched.num_steps();
-  lc.macs = layer.macs();
-  lc.scalesim_cycles = sched.scalesim_cycles();
-  ActionCounts& c = lc.counts;
+/// Unit cycles from the layer's end, its last compute end and the busy cycles of its units.
+void set_unit_cycles(ActionCounts& c, const Schedule& sched, uint64_t end, uint64_t compute_end,
+                     uint64_t busy, uint64_t mult_busy, uint64_t dram_busy) {
+  c.cycles = end;
+  UnitCycles& unit = sched.on_array() ? c.array : c.vector;
+  unit.busy = busy;
+  unit.stall = compute_end - busy;
+  unit.idle = end - compute_end;
+  UnitCycles& other = sched.on_array() ? c.vector : c.array;
+  other.idle = end;
+  // The multipliers wait (stall) inside the array's folds whenever they are not the bottleneck.
+  c.multipliers.busy = sched.on_array() ? mult_busy : 0;
+  c.multipliers.stall = sched.on_array() ? compute_end - mult_busy : 0;
+  c.multipliers.idle = sched.on_array() ? end - compute_end : end;
+  c.dram.busy = dram_busy;
+  c.dram.idle = end - dram_busy;
+}
 
+/// The recurrence of the timing rules over every fold of the layer, one at a time.
+void fold_by_fold_counts(const Schedule& sched, const ArchConfig& arch, uint64_t prefetch_bits,
+                         ActionCounts& c) {
   DramLink dram{arch.dram.ideal, arch.dram.latency_cycles, arch.dram.bandwidth_bytes_per_cycle};
   const uint64_t n = sched.num_steps();
   const uint32_t pf = sched.prefetch_depth(), ob = sched.output_depth();
@@ -54,13 +72,8 @@ LayerCost analytic_layer(const Layer& layer, const ArchConfig& arch, const KcnnL
   }
   if (prefetch_bits) {
     // The next KQ layer's codebook, into the codebook SRAM's free half, behind the first loads.
-    const uint64_t bytes = (prefetch_bits + 7) / 8;
-    dram.serve(0, bytes);
-    c.dram_read_bytes += bytes;
-    auto& cb = c.buffers[static_cast<int>(BufferId::codebook)];
-    const uint64_t word = arch.buffer(BufferId::codebook).word_bits;
-    cb.write_bits += prefetch_bits;
-    cb.write_words += (prefetch_bits + word - 1) / word;
+    dram.serve(0, ceil_div(prefetch_bits, 8));
+    count_codebook_prefetch(c, arch, prefetch_bits);
   }
   uint64_t compute_end = 0, busy = 0, mult_busy = 0;
   for (uint64_t s = 0; s < n; ++s) {
@@ -82,43 +95,140 @@ LayerCost analytic_layer(const Layer& layer, const ArchConfig& arch, const KcnnL
     store_done[s % kRing] = dram.serve(compute_end, write_bytes);
   }
   const uint64_t end = std::max(compute_end, dram.last_done);
-  c.cycles = end;
-  UnitCycles& unit = sched.on_array() ? c.array : c.vector;
-  unit.busy = busy;
-  unit.stall = compute_end - busy;
-  unit.idle = end - compute_end;
-  UnitCycles& other = sched.on_array() ? c.vector : c.array;
-  other.idle = end;
-  // The multipliers wait (stall) inside the array's folds whenever they are not the bottleneck.
-  c.multipliers.busy = sched.on_array() ? mult_busy : 0;
-  c.multipliers.stall = sched.on_array() ? compute_end - mult_busy : 0;
-  c.multipliers.idle = sched.on_array() ? end - compute_end : end;
-  c.dram.busy = dram.busy;
-  c.dram.idle = end - dram.busy;
+  set_unit_cycles(c, sched, end, compute_end, busy, mult_busy, dram.busy);
+}
+
+/// Per-thread scratch of the closed-form evaluation: its buffers keep their capacity from
+/// layer to layer and design to design, so a sweep allocates only while they grow.
+struct Workspace {
+  FoldProgram program;
+  FoldTimeline timeline;
+};
+
+Workspace& workspace() {
+  thread_local Workspace ws;
+  return ws;
+}
+
+/// The same counts from the layer's runs of identical folds (FoldProgram).
+void closed_form_counts(const Schedule& sched, const ArchConfig& arch, uint64_t prefetch_bits,
+                        ActionCounts& c) {
+  Workspace& ws = workspace();
+  // A vector layer is one fold: nothing to compress.
+  if (!sched.on_array() || !ws.program.build(sched)) {
+    fold_by_fold_counts(sched, arch, prefetch_bits, c);
+    return;
+  }
+  const FoldTotals tot = ws.program.totals(arch.dram);
+  const uint64_t prefetch_bytes = ceil_div(prefetch_bits, 8);
+  ws.timeline.start(arch.dram, sched.num_steps(), sched.prefetch_depth(), sched.output_depth(),
+                    prefetch_bytes);
+  ws.program.run(ws.timeline);
+  ws.timeline.finish();
+  c.add_multiple(tot.actions, 1);
+  c.dram_read_bytes += tot.dram_read_bytes;
+  c.dram_write_bytes += tot.dram_write_bytes;
+  count_codebook_prefetch(c, arch, prefetch_bits);
+  const uint64_t prefetch_xfer =
+      prefetch_bytes == 0 || arch.dram.ideal
+          ? 0
+          : ceil_div(prefetch_bytes, arch.dram.bandwidth_bytes_per_cycle);
+  set_unit_cycles(c, sched, ws.timeline.end(), ws.timeline.compute_end(), tot.array_busy_cycles,
+                  tot.multiplier_busy_cycles, tot.dram_busy_cycles + prefetch_xfer);
+}
+
+using CountsFn = void (*)(const Schedule&, const ArchConfig&, uint64_t, ActionCounts&);
+
+LayerCost layer_cost(const Layer& layer, const ArchConfig& arch, const KcnnLayerWeights* kcnn,
+                     const KqLayerWeights* kq, bool codebook_prefetched, uint64_t prefetch_bits,
+                     CountsFn counts) {
+  Schedule sched(layer, arch, kcnn, kq);
+  sched.set_codebook_prefetched(codebook_prefetched);
+  LayerCost lc;
+  lc.name = layer.name;
+  lc.type = std::string(to_string(layer.type));
+  lc.steps = sched.num_steps();
+  lc.macs = layer.macs();
+  lc.scalesim_cycles = sched.scalesim_cycles();
+  counts(sched, arch, prefetch_bits, lc.counts);
   return lc;
+}
+
+/// Which KQ layers find their codebook already fetched, and how many bits each layer fetches
+/// for the next one (codebook_prefetch_plan).
+struct PrefetchPlan {
+  std::vector<bool> prefetched;
+  std::vector<uint64_t> bits;
+};
+
+PrefetchPlan prefetch_plan(const Workload& w, const ArchConfig& arch,
+                           const QuantizedNetwork* quantized) {
+  PrefetchPlan p;
+  p.prefetched.assign(w.layers.size(), false);
+  p.bits.assign(w.layers.size(), 0);
+  if (!arch.kq) return p;
+  const std::vector<int> plan = codebook_prefetch_plan(w, arch);
+  for (size_t i = 0; i < plan.size(); ++i) {
+    if (plan[i] < 0) continue;
+    const size_t t = static_cast<size_t>(plan[i]);
+    p.prefetched[t] = true;
+    p.bits[i] = Schedule(w.layers[t], arch, nullptr, quantized ? quantized->kq_layer(t) : nullptr)
+                    .codebook_bits();
+  }
+  return p;
+}
+
+NetworkCost network_cost(const Workload& w, const ArchConfig& arch,
+                         const QuantizedNetwork* quantized, CountsFn counts) {
+  NetworkCost nc;
+  nc.layers.reserve(w.layers.size());
+  const PrefetchPlan plan = prefetch_plan(w, arch, quantized);
+  for (size_t i = 0; i < w.layers.size(); ++i) {
+    nc.layers.push_back(layer_cost(
+        w.layers[i], arch, quantized ? quantized->kcnn_layer(i) : nullptr,
+        quantized ? quantized->kq_layer(i) : nullptr, plan.prefetched[i], plan.bits[i], counts));
+    nc.totals += nc.layers.back().counts;
+  }
+  return nc;
+}
+
+}  // namespace
+
+LayerCost analytic_layer(const Layer& layer, const ArchConfig& arch, const KcnnLayerWeights* kcnn,
+                         const KqLayerWeights* kq, bool codebook_prefetched,
+                         uint64_t prefetch_bits) {
+  return layer_cost(layer, arch, kcnn, kq, codebook_prefetched, prefetch_bits, closed_form_counts);
+}
+
+LayerCost analytic_layer_fold_by_fold(const Layer& layer, const ArchConfig& arch,
+                                      const KcnnLayerWeights* kcnn, const KqLayerWeights* kq,
+                                      bool codebook_prefetched, uint64_t prefetch_bits) {
+  return layer_cost(layer, arch, kcnn, kq, codebook_prefetched, prefetch_bits, fold_by_fold_counts);
 }
 
 NetworkCost analytic_network(const Workload& w, const ArchConfig& arch,
                              const QuantizedNetwork* quantized) {
-  NetworkCost nc;
-  nc.layers.reserve(w.layers.size());
-  const std::vector<int> plan = codebook_prefetch_plan(w, arch);
-  std::vector<bool> prefetched(w.layers.size(), false);
-  for (int target : plan)
-    if (target >= 0) prefetched[static_cast<size_t>(target)] = true;
-  auto kq_of = [&](size_t i) { return quantized ? quantized->kq_layer(i) : nullptr; };
+  return network_cost(w, arch, quantized, closed_form_counts);
+}
+
+NetworkCost analytic_network_fold_by_fold(const Workload& w, const ArchConfig& arch,
+                                          const QuantizedNetwork* quantized) {
+  return network_cost(w, arch, quantized, fold_by_fold_counts);
+}
+
+ActionCounts analytic_network_totals(const Workload& w, const ArchConfig& arch,
+                                     const QuantizedNetwork* quantized) {
+  ActionCounts totals;
+  const PrefetchPlan plan = prefetch_plan(w, arch, quantized);
   for (size_t i = 0; i < w.layers.size(); ++i) {
-    const Layer& l = w.layers[i];
-    uint64_t prefetch_bits = 0;
-    if (plan[i] >= 0) {
-      const size_t t = static_cast<size_t>(plan[i]);
-      prefetch_bits = Schedule(w.layers[t], arch, nullptr, kq_of(t)).codebook_bits();
-    }
-    nc.layers.push_back(analytic_layer(l, arch, quantized ? quantized->kcnn_layer(i) : nullptr,
-                                       kq_of(i), prefetched[i], prefetch_bits));
-    nc.totals += nc.layers.back().counts;
+    Schedule sched(w.layers[i], arch, quantized ? quantized->kcnn_layer(i) : nullptr,
+                   quantized ? quantized->kq_layer(i) : nullptr);
+    sched.set_codebook_prefetched(plan.prefetched[i]);
+    ActionCounts c;
+    closed_form_counts(sched, arch, plan.bits[i], c);
+    totals += c;
   }
-  return nc;
+  return totals;
 }
 
 }  // namespace kq

@@ -25,4 +25,20 @@ LayerCost analytic_layer(const Layer& layer, const ArchConfig& arch,
 NetworkCost analytic_network(const Workload& w, const ArchConfig& arch,
                              const QuantizedNetwork* quantized = nullptr);
 
+/// The network's totals only (no per-layer entries, no strings): what a design-space sweep
+/// needs per point. Equal to analytic_network(...).totals.
+ActionCounts analytic_network_totals(const Workload& w, const ArchConfig& arch,
+                                     const QuantizedNetwork* quantized = nullptr);
+
+/// The same rules applied to every fold in turn: the reference the closed form above is
+/// tested against (tests/unit/fold_program_test.cpp). analytic_layer evaluates runs of
+/// identical folds in closed form (models/cost/fold_program.hpp) and gives identical results;
+/// its cost grows with the distinct folds of a layer, not with their number.
+LayerCost analytic_layer_fold_by_fold(const Layer& layer, const ArchConfig& arch,
+                                      const KcnnLayerWeights* kcnn = nullptr,
+                                      const KqLayerWeights* kq = nullptr,
+                                      bool codebook_prefetched = false, uint64_t prefetch_bits = 0);
+NetworkCost analytic_network_fold_by_fold(const Workload& w, const ArchConfig& arch,
+                                          const QuantizedNetwork* quantized = nullptr);
+
 }  // namespace kq

@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <numeric>
 
 #include "models/common/input_error.hpp"
 #include "models/mapping/fold_accounting.hpp"
@@ -125,18 +126,54 @@ Schedule::Schedule(const Layer& layer, const ArchConfig& arch, const KcnnLayerWe
 
 uint64_t Schedule::input_footprint_elems(uint64_t k0, uint64_t k_len, uint64_t p0,
                                          uint64_t p_len) const {
-  // Channels the K-slice touches (K is channel-major: k = c·kh·kw + i·kw + j, as in the
-  // [N, C, kh, kw] weight layout) times the input rows the output-pixel slice touches.
+  return input_channels(k0, k_len) * input_rows(p0, p_len) * geo_.w_in;
+}
+
+uint64_t Schedule::input_channels(uint64_t k0, uint64_t k_len) const {
+  // K is channel-major: k = c·kh·kw + i·kw + j, as in the [N, C, kh, kw] weight layout.
   const uint64_t window = uint64_t{geo_.kh} * geo_.kw;
-  const uint64_t channels = (k0 + k_len - 1) / window - k0 / window + 1;
+  return (k0 + k_len - 1) / window - k0 / window + 1;
+}
+
+uint64_t Schedule::input_rows(uint64_t p0, uint64_t p_len) const {
   const uint64_t e_lo = p0 / geo_.w_out, e_hi = (p0 + p_len - 1) / geo_.w_out;
   const int64_t lo = static_cast<int64_t>(e_lo * geo_.sh) - geo_.ph;
   const int64_t hi = static_cast<int64_t>(e_hi * geo_.sh) - geo_.ph +
                      static_cast<int64_t>((geo_.kh - 1) * geo_.dh);
   const int64_t lo_c = std::max<int64_t>(lo, 0);
   const int64_t hi_c = std::min<int64_t>(hi, static_cast<int64_t>(geo_.h_in) - 1);
-  const uint64_t rows = hi_c >= lo_c ? static_cast<uint64_t>(hi_c - lo_c + 1) : 0;
-  return channels * rows * geo_.w_in;
+  return hi_c >= lo_c ? static_cast<uint64_t>(hi_c - lo_c + 1) : 0;
+}
+
+Schedule::PeriodicSlices Schedule::periodic_slices(uint64_t slice, uint64_t count) const {
+  // A full slice x spans output rows e_lo..e_hi and touches (e_hi − e_lo)·sh + (kh−1)·dh + 1
+  // input rows unless they are clipped at the top (e_lo·sh < ph) or at the bottom; e_hi − e_lo
+  // depends only on x·slice mod w_out, which repeats every w_out / gcd(slice, w_out) slices.
+  PeriodicSlices r;
+  r.period = geo_.w_out / std::gcd(slice, geo_.w_out);
+  const uint64_t first_row = ceil_div(geo_.ph, geo_.sh);  // first output row not clipped on top
+  const int64_t bottom = static_cast<int64_t>(geo_.h_in) - 1 + geo_.ph -
+                         static_cast<int64_t>(uint64_t{geo_.kh - 1} * geo_.dh);
+  if (bottom < 0) return r;
+  const uint64_t last_row = static_cast<uint64_t>(bottom) / geo_.sh;  // last not clipped below
+  const uint64_t x_lo = ceil_div(first_row * geo_.w_out, slice);
+  const uint64_t end_pixel = (last_row + 1) * geo_.w_out;  // slices must end before it
+  if (end_pixel < slice) return r;
+  uint64_t x_end = (end_pixel - slice) / slice + 1;  // first slice reaching past it
+  x_end = std::min(x_end, gemm_.p / slice);          // full slices only
+  x_end = std::min(x_end, count);
+  r.begin = std::max<uint64_t>(x_lo, 1) + r.period;
+  r.end = std::max(r.begin, x_end);
+  return r;
+}
+
+uint64_t Schedule::max_input_rows(uint64_t slice) const {
+  const uint64_t count = ceil_div(gemm_.p, slice);
+  const PeriodicSlices run = periodic_slices(slice, count);
+  uint64_t rows = 0;
+  for (uint64_t x = 0; x < count; x = x + 1 == run.begin ? run.end : x + 1)
+    rows = std::max(rows, input_rows(x * slice, std::min(slice, gemm_.p - x * slice)));
+  return rows;
 }
 
 uint64_t Schedule::ws_channel_bound() const {
@@ -192,19 +229,21 @@ void Schedule::check_capacity() const {
       out_elems = chunk_len_ * c_full;
       break;
     case Dataflow::os:
-      if (!input_resident_)
-        for (uint64_t p0 = 0; p0 < gemm_.p; p0 += ar)
-          in_elems =
-              std::max(in_elems, input_footprint_elems(0, gemm_.k, p0, std::min(ar, gemm_.p - p0)));
+      // Footprints are channels(all of K) · rows(P-slice) · w_in.
+      if (!input_resident_) in_elems = input_channels(0, gemm_.k) * max_input_rows(ar) * geo_.w_in;
       w_elems = gemm_.k * c_full;
       out_elems = r_full * c_full;
       break;
     case Dataflow::is:
-      if (!input_resident_)
+      if (!input_resident_) {
+        // A footprint is channels(K-slice) · rows(P-slice) · w_in, so its maximum over all
+        // folds is the product of the two maxima: one pass per level, not one per fold.
+        uint64_t channels = 0, rows = 0;
         for (uint64_t k0 = 0; k0 < gemm_.k; k0 += ar)
-          for (uint64_t p0 = 0; p0 < gemm_.p; p0 += ac)
-            in_elems = std::max(in_elems, input_footprint_elems(k0, std::min(ar, gemm_.k - k0), p0,
-                                                                std::min(ac, gemm_.p - p0)));
+          channels = std::max(channels, input_channels(k0, std::min(ar, gemm_.k - k0)));
+        rows = max_input_rows(ac);
+        in_elems = channels * rows * geo_.w_in;
+      }
       w_elems = r_full * t;
       out_elems = c_full * t;
       break;

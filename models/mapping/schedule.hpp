@@ -1,4 +1,5 @@
 #pragma once
+#include <array>
 #include <cstdint>
 #include <vector>
 
@@ -42,6 +43,24 @@ struct ConvGeometry {
   uint32_t kh = 1, kw = 1, sh = 1, sw = 1, ph = 0, pw = 0, dh = 1, dw = 1, groups = 1;
 };
 ConvGeometry conv_geometry(const Layer& l);
+
+/// The fold loop nest of an array layer, so that runs of identical folds can be evaluated in
+/// closed form (models/cost/fold_program.*): step s = ((g·outer + a)·middle + b)·inner + i.
+/// Every index of a level carries a class id; two steps whose classes agree at all three
+/// levels are identical in every field the models read (cycles, DRAM bytes, actions, busy
+/// cycles), except the layer's first step, which also loads what the whole layer shares (a
+/// resident input, a KQ codebook). Groups are identical to each other but for that first step.
+struct FoldNest {
+  /// false: the folds have no such structure (KCNN counts that depend on each tile's bits);
+  /// evaluate them one by one.
+  bool structured = false;
+  uint64_t groups = 1;
+  std::array<uint64_t, 3> size{{1, 1, 1}};       ///< outer, middle, inner
+  std::array<std::vector<uint32_t>, 3> classes;  ///< per level, one id per index
+  /// Per level, the period its class sequence most likely has away from its ends (the
+  /// channel or row alignment of a slice repeats); only a hint for finding runs.
+  std::array<uint64_t, 3> period{{1, 1, 1}};
+};
 
 /// The tiling of one layer on one architecture, computed in this one place and consumed by
 /// both the SystemC model and the analytic model. Steps are generated on demand (a big layer
@@ -91,6 +110,9 @@ class Schedule {
   /// SCALE-Sim v2's compute cycles for this layer (ideal memory, unconstrained ports):
   /// folds · per-fold − 1 (its total is the index of the last cycle).
   uint64_t scalesim_cycles() const;
+  /// The loop nest of this layer's folds (vector layers: one step, one class). Reuses the
+  /// vectors of `out`, so a caller evaluating many layers allocates only while they grow.
+  void fold_nest(FoldNest& out) const;
 
  private:
   Step array_step(uint64_t s) const;
@@ -102,6 +124,19 @@ class Schedule {
   Step kq_reuse_step(uint64_t s) const;
   Step vector_step() const;
   uint64_t input_footprint_elems(uint64_t k0, uint64_t k_len, uint64_t p0, uint64_t p_len) const;
+  /// The two factors of an input footprint: channels a K-slice touches, input rows a slice of
+  /// output pixels touches (footprint = channels · rows · w_in).
+  uint64_t input_channels(uint64_t k0, uint64_t k_len) const;
+  uint64_t input_rows(uint64_t p0, uint64_t p_len) const;
+  /// Slices of `slice` output pixels at x·slice, x < count: those in [begin, end) touch as
+  /// many input rows as slice x − period (full slices clear of the input's top and bottom
+  /// edges repeat their alignment to the output rows). begin = end when there are none.
+  struct PeriodicSlices {
+    uint64_t begin = 0, end = 0, period = 1;
+  };
+  PeriodicSlices periodic_slices(uint64_t slice, uint64_t count) const;
+  /// The most input rows any of those slices touches.
+  uint64_t max_input_rows(uint64_t slice) const;
   void check_capacity() const;
   /// Bits one ws fold keeps in the weight buffer for `weights` weights (KQ: their indices).
   uint64_t weight_tile_bits(uint64_t weights) const;
