@@ -271,6 +271,10 @@ ArchConfig arch_config_from_text(const std::string& text, const std::string& fil
   return parse(parse_json_text(text, file_name), file_name);
 }
 
+ArchConfig arch_config_from_json(const nlohmann::json& j, const std::string& file_name) {
+  return parse(j, file_name);
+}
+
 ArchConfig fp32_mac_baseline(const ArchConfig& d) {
   ArchConfig b = d;
   b.name = d.name + "/fp32_baseline";

@@ -1,6 +1,7 @@
 #pragma once
 #include <array>
 #include <cstdint>
+#include <nlohmann/json_fwd.hpp>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -100,5 +101,8 @@ ArchConfig load_arch_config(const std::string& path);
 /// elements as the design's (so it maps whatever the design maps).
 ArchConfig fp32_mac_baseline(const ArchConfig& design);
 ArchConfig arch_config_from_text(const std::string& text, const std::string& file_name);
+/// From an already-parsed document (a sweep's patched base design); `file_name` names it in
+/// messages and anchors a relative tech table path.
+ArchConfig arch_config_from_json(const nlohmann::json& j, const std::string& file_name);
 
 }  // namespace kq

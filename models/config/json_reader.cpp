@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <cmath>
 #include <fstream>
 #include <sstream>
@@ -85,12 +86,14 @@ json parse_json_file(const std::string& path) {
 
 uint64_t json_to_u64(const json& v, const std::string& file, const std::string& ptr, uint64_t min,
                      uint64_t max) {
+  if (v.is_number_unsigned()) {
+    const uint64_t x = v.get<uint64_t>();
+    if (x >= min && x <= max) return x;  // the common case builds no message
+  }
   const auto range = fmt::format("an integer in [{}, {}]", min, max);
   if (v.is_number_unsigned()) {
     const uint64_t x = v.get<uint64_t>();
-    if (x < min || x > max)
-      throw InputError(file, ptr, fmt::format("expected {}, got {}", range, x));
-    return x;
+    throw InputError(file, ptr, fmt::format("expected {}, got {}", range, x));
   }
   if (v.is_number_integer()) {
     throw InputError(file, ptr, fmt::format("expected {}, got {}", range, v.get<int64_t>()));
@@ -131,8 +134,12 @@ bool ObjReader::has(const std::string& key) const {
   return j_->contains(key);
 }
 
+void ObjReader::mark_used(const std::string& key) {
+  if (std::find(used_.begin(), used_.end(), key) == used_.end()) used_.push_back(key);
+}
+
 const json& ObjReader::need(const std::string& key) {
-  used_.insert(key);
+  mark_used(key);
   auto it = j_->find(key);
   if (it == j_->end()) fail(key, "missing required key");
   return *it;
@@ -143,12 +150,17 @@ const json& ObjReader::raw(const std::string& key) {
 }
 
 uint64_t ObjReader::get_u64(const std::string& key, uint64_t min, uint64_t max) {
-  return json_to_u64(need(key), file_, pointer(key), min, max);
+  const json& v = need(key);
+  if (v.is_number_unsigned()) {
+    const uint64_t x = v.get<uint64_t>();
+    if (x >= min && x <= max) return x;  // the pointer is only spelled out for a message
+  }
+  return json_to_u64(v, file_, pointer(key), min, max);
 }
 
 uint64_t ObjReader::get_u64_or(const std::string& key, uint64_t fallback, uint64_t min,
                                uint64_t max) {
-  used_.insert(key);
+  mark_used(key);
   return has(key) ? get_u64(key, min, max) : fallback;
 }
 
@@ -165,11 +177,16 @@ int64_t ObjReader::get_i64(const std::string& key, int64_t min, int64_t max) {
 }
 
 double ObjReader::get_double(const std::string& key, double min, double max) {
-  return json_to_double(need(key), file_, pointer(key), min, max);
+  const json& v = need(key);
+  if (v.is_number()) {
+    const double x = v.get<double>();
+    if (std::isfinite(x) && x >= min && x <= max) return x;
+  }
+  return json_to_double(v, file_, pointer(key), min, max);
 }
 
 double ObjReader::get_double_or(const std::string& key, double fallback, double min, double max) {
-  used_.insert(key);
+  mark_used(key);
   return has(key) ? get_double(key, min, max) : fallback;
 }
 
@@ -180,7 +197,7 @@ bool ObjReader::get_bool(const std::string& key) {
 }
 
 bool ObjReader::get_bool_or(const std::string& key, bool fallback) {
-  used_.insert(key);
+  mark_used(key);
   return has(key) ? get_bool(key) : fallback;
 }
 
@@ -191,24 +208,23 @@ std::string ObjReader::get_string(const std::string& key) {
 }
 
 std::string ObjReader::get_string_or(const std::string& key, const std::string& fallback) {
-  used_.insert(key);
+  mark_used(key);
   return has(key) ? get_string(key) : fallback;
 }
 
 std::string ObjReader::get_enum(const std::string& key,
                                 std::initializer_list<const char*> allowed) {
   const std::string s = get_string(key);
-  std::string list;
-  for (const char* a : allowed) {
+  for (const char* a : allowed)
     if (s == a) return s;
-    list += (list.empty() ? "" : ", ") + std::string(a);
-  }
+  std::string list;
+  for (const char* a : allowed) list += (list.empty() ? "" : ", ") + std::string(a);
   fail(key, fmt::format("expected one of {}, got \"{}\"", list, s));
 }
 
 std::string ObjReader::get_enum_or(const std::string& key, const std::string& fallback,
                                    std::initializer_list<const char*> allowed) {
-  used_.insert(key);
+  mark_used(key);
   return has(key) ? get_enum(key, allowed) : fallback;
 }
 
@@ -242,9 +258,11 @@ std::vector<ObjReader> ObjReader::object_array(const std::string& key, size_t mi
 
 void ObjReader::finish() const {
   for (auto it = j_->begin(); it != j_->end(); ++it) {
-    if (used_.count(it.key())) continue;
+    if (std::find(used_.begin(), used_.end(), it.key()) != used_.end()) continue;
+    std::vector<std::string> sorted = used_;
+    std::sort(sorted.begin(), sorted.end());
     std::string known;
-    for (const auto& k : used_) known += (known.empty() ? "" : ", ") + k;
+    for (const auto& k : sorted) known += (known.empty() ? "" : ", ") + k;
     fail(it.key(), fmt::format("unknown key (expected one of: {})", known));
   }
 }

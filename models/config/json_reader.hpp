@@ -54,11 +54,13 @@ class ObjReader {
 
  private:
   const nlohmann::json& need(const std::string& key);
+  void mark_used(const std::string& key);
 
   const nlohmann::json* j_;
   std::string file_;
   std::string pointer_;
-  std::set<std::string> used_;
+  /// Keys asked for (a handful per object: a vector beats a set here).
+  std::vector<std::string> used_;
 };
 
 /// Interprets v as a uint64 in [min, max] or throws an InputError at (file, pointer).
