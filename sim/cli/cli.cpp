@@ -7,6 +7,7 @@
 #include "sim/cli/compare_command.hpp"
 #include "sim/cli/inspect_command.hpp"
 #include "sim/cli/run_command.hpp"
+#include "sim/cli/sweep_command.hpp"
 
 namespace kq {
 namespace {
@@ -22,7 +23,8 @@ void print_usage(std::FILE* f) {
                "  compare  run one workload on a baseline and several designs; tables, plots, "
                "page\n"
                "  inspect  print the layer table kqsim derives from an .onnx model or a "
-               "workload\n",
+               "workload\n"
+               "  sweep    explore a design space with the analytic model (threads or MPI)\n",
                KQSIM_VERSION);
 }
 
@@ -45,6 +47,7 @@ int cli_main(int argc, char* argv[]) {
   if (cmd == "run") return run_command(argc - 1, argv + 1);
   if (cmd == "compare") return compare_command(argc - 1, argv + 1);
   if (cmd == "inspect") return inspect_command(argc - 1, argv + 1);
+  if (cmd == "sweep") return sweep_command(argc - 1, argv + 1);
   std::fprintf(stderr, "kqsim: unknown command \"%s\" (try kqsim --help)\n", cmd.c_str());
   return 2;
 }

@@ -1,0 +1,116 @@
+#include "models/sweep/sweep_evaluator.hpp"
+
+#include <fmt/format.h>
+
+#include <set>
+
+#include "models/common/input_error.hpp"
+#include "models/config/arch_config.hpp"
+#include "models/cost/analytic_model.hpp"
+#include "models/cost/area_model.hpp"
+#include "models/cost/energy_model.hpp"
+#include "models/sweep/sweep_record.hpp"
+
+namespace kq {
+
+SweepEvaluator::SweepEvaluator(const SweepSpec& spec, const DesignSpace& space)
+    : spec_(&spec), space_(&space) {
+  std::set<std::string> names;
+  for (size_t i = 0; i < spec.workloads.size(); ++i) {
+    workloads_.push_back(load_workload(spec.workloads[i].path));
+    if (!names.insert(workloads_.back().name).second)
+      throw InputError(spec.file, fmt::format("/workloads/{}", i),
+                       fmt::format("a second workload named \"{}\" (records are keyed by "
+                                   "workload name)",
+                                   workloads_.back().name));
+  }
+}
+
+nlohmann::ordered_json SweepEvaluator::values(uint64_t p) const {
+  std::vector<uint32_t> c;
+  space_->coordinates(p, c);
+  nlohmann::ordered_json v = nlohmann::ordered_json::object();
+  for (size_t a = 0; a < spec_->axes.size(); ++a)
+    v[spec_->axes[a].name] = spec_->axes[a].values[c[a]];
+  return v;
+}
+
+const NetworkParams& SweepEvaluator::params(size_t wl) {
+  return *params_.get(std::to_string(wl), [&] {
+    NetworkParams p = synthetic_params(workloads_[wl], spec_->seed);
+    if (!spec_->workloads[wl].weights.empty())
+      load_params(workloads_[wl], spec_->workloads[wl].weights, "", p);
+    return p;
+  });
+}
+
+std::shared_ptr<const FittedWeights> SweepEvaluator::fitted(size_t wl, const ArchConfig& arch) {
+  // Quantizer fitting depends on the workload, its weights and the quantizer settings only,
+  // so every point with the same settings shares one fit (deterministic: seeded).
+  return fitted_.get(std::to_string(wl) + "|" + quantizer_key(arch), [&] {
+    return fit_weights(workloads_[wl], arch, params(wl), spec_->workloads[wl].weights);
+  });
+}
+
+std::vector<nlohmann::ordered_json> SweepEvaluator::evaluate(uint64_t p) {
+  const nlohmann::ordered_json v = values(p);
+  std::vector<nlohmann::ordered_json> out;
+  out.reserve(workloads_.size());
+  auto all_invalid = [&](const std::string& reason) {
+    out.clear();
+    for (const Workload& w : workloads_) out.push_back(invalid_record(p, w.name, v, reason));
+    return out;
+  };
+  ArchConfig arch;
+  std::shared_ptr<const TechTable> tech;
+  try {
+    arch = arch_config_from_json(space_->design(p), spec_->base_path);
+    tech = tech_.get(arch.tech_file + "@" + std::to_string(arch.tech_node_nm),
+                     [&] { return load_tech_table(arch.tech_file, arch.tech_node_nm); });
+  } catch (const InputError& e) {
+    return all_invalid(e.what());
+  } catch (const std::exception& e) {
+    return all_invalid(std::string("error: ") + e.what());
+  }
+  const double area_um2 = compute_area(arch, *tech).total_um2;
+  const bool quantized = arch.kcnn || arch.kq;
+  for (size_t wl = 0; wl < workloads_.size(); ++wl) {
+    const Workload& w = workloads_[wl];
+    try {
+      std::shared_ptr<const FittedWeights> fit;
+      if (quantized && (spec_->fit_quantizers || counts_need_weights(arch))) fit = fitted(wl, arch);
+      const QuantizedNetwork* q = fit ? &fit->weights : nullptr;
+      const ActionCounts c = analytic_network_totals(w, arch, q);
+      const EnergyBreakdown e = compute_energy(c, arch, *tech);
+      DesignMetrics m;
+      m.cycles = c.cycles;
+      m.latency_ms = static_cast<double>(c.cycles) / arch.clock_mhz / 1000.0;
+      m.energy_mj = e.total_pj * 1e-9;
+      m.area_mm2 = area_um2 * 1e-6;
+      m.power_mw = m.latency_ms > 0 ? m.energy_mj / m.latency_ms * 1000.0 : 0.0;
+      m.edp_mj_ms = m.energy_mj * m.latency_ms;
+      m.multiplications = c.total_multiplications();
+      m.dram_bytes = c.dram_read_bytes + c.dram_write_bytes;
+      const double pes = static_cast<double>(arch.array.rows) * arch.array.cols;
+      m.array_utilization =
+          c.cycles ? static_cast<double>(w.total_macs()) / (static_cast<double>(c.cycles) * pes)
+                   : 0.0;
+      m.bits_per_weight = bits_per_weight(w, arch, q);
+      if (fit) m.weight_sqnr_db = fit->weight_sqnr_db;
+      std::vector<std::string> violations;
+      for (const SweepConstraint& k : spec_->constraints) {
+        const std::optional<double> x = metric_value(m, k.metric);
+        if (!x || (k.min && *x < *k.min) || (k.max && *x > *k.max)) violations.push_back(k.metric);
+      }
+      out.push_back(ok_record(p, w.name, v, m, violations));
+    } catch (const InputError& e) {
+      out.push_back(invalid_record(p, w.name, v, e.what()));
+    } catch (const std::exception& e) {
+      // Not the design's fault as far as anyone can tell: record it rather than lose the sweep.
+      out.push_back(invalid_record(p, w.name, v, std::string("error: ") + e.what()));
+    }
+  }
+  return out;
+}
+
+}  // namespace kq

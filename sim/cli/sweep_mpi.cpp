@@ -1,0 +1,146 @@
+// Built only when CMake finds Boost.MPI and an MPI implementation (KQSIM_HAVE_MPI).
+#include "sim/cli/sweep_mpi.hpp"
+
+#include <fmt/format.h>
+
+#include <atomic>
+#include <boost/mpi.hpp>
+#include <boost/serialization/string.hpp>
+#include <boost/serialization/vector.hpp>
+#include <chrono>
+#include <cstdio>
+#include <thread>
+
+#include "models/common/input_error.hpp"
+#include "sim/cli/progress.hpp"
+#include "sim/cli/sweep_session.hpp"
+
+namespace boost::serialization {
+
+template <class Archive>
+void serialize(Archive& ar, kq::RecordDigest& d, unsigned /*version*/) {
+  ar& d.point& d.workload& d.ok& d.feasible& d.cycles& d.dram_bytes& d.energy_mj& d.latency_ms& d
+      .area_mm2& d.edp_mj_ms& d.reason;
+}
+
+template <class Archive>
+void serialize(Archive& ar, kq::PointRecords& r, unsigned /*version*/) {
+  ar& r.jsonl& r.csv& r.digests;
+}
+
+}  // namespace boost::serialization
+
+namespace kq {
+namespace {
+
+namespace mpi = boost::mpi;
+
+constexpr int kTagRequest = 1;  // worker → rank 0: the last chunk's records, and "more"
+constexpr int kTagAssign = 2;   // rank 0 → worker: the next chunk (empty: done)
+
+/// What a worker sends with each request: the records of the chunk it just finished.
+struct ChunkRecords {
+  std::vector<PointRecords> points;
+  template <class Archive>
+  void serialize(Archive& ar, unsigned /*version*/) {
+    ar& points;
+  }
+};
+
+}  // namespace
+
+int sweep_mpi(const SweepOptions& options) {
+  std::unique_ptr<SweepSession> session;
+  std::unique_ptr<SweepOutput> out;
+  uint64_t evaluated = 0;
+  double seconds = 0;
+  {
+    mpi::environment env(mpi::threading::funneled);
+    mpi::communicator world;
+    const int rank = world.rank(), size = world.size();
+    std::string error;
+    int code = 0;
+    // Every rank reads the same files; rank 0 also owns the output folder.
+    try {
+      session = std::make_unique<SweepSession>(options);
+      if (rank == 0) out = session->open_output();
+    } catch (const InputError& e) {
+      error = e.what();
+      code = 2;
+    } catch (const std::exception& e) {
+      error = e.what();
+      code = 1;
+    }
+    // Nobody starts unless everybody can: rank 0 reports the first problem any rank had.
+    std::vector<std::string> errors;
+    mpi::gather(world, error, errors, 0);
+    const int worst = mpi::all_reduce(world, code, mpi::maximum<int>());
+    if (worst != 0) {
+      if (rank == 0)
+        for (int r = 0; r < size; ++r)
+          if (!errors[static_cast<size_t>(r)].empty()) {
+            std::fprintf(stderr, "error: %s%s\n", r ? fmt::format("rank {}: ", r).c_str() : "",
+                         errors[static_cast<size_t>(r)].c_str());
+            break;
+          }
+      return worst;
+    }
+    const auto t0 = std::chrono::steady_clock::now();
+    if (rank != 0) {
+      // Worker: ask, compute, send the records back with the next request.
+      ChunkRecords done;
+      for (;;) {
+        world.send(0, kTagRequest, done);
+        done.points.clear();
+        std::vector<uint64_t> chunk;
+        world.recv(0, kTagAssign, chunk);
+        if (chunk.empty()) break;
+        done.points.resize(chunk.size());
+        for (size_t i = 0; i < chunk.size(); ++i) session->evaluate(chunk[i], done.points[i]);
+      }
+      return 0;
+    }
+    // Rank 0: its own threads take from the same pool; this thread answers the workers.
+    std::vector<uint64_t> pending;
+    for (uint64_t p = 0; p < session->space().points(); ++p)
+      if (!out->done()[p]) pending.push_back(p);
+    evaluated = pending.size();
+    TaskPool pool(std::move(pending));
+    const unsigned consumers = static_cast<unsigned>(size - 1) + options.jobs;
+    std::atomic<uint64_t> finished{0};
+    ProgressBar bar("points");
+    SweepOutput* sink_out = out.get();
+    std::exception_ptr failure;
+    std::thread compute([&] {
+      try {
+        run_threads(*session, pool, options.jobs, consumers, [&](uint64_t, PointRecords&& r) {
+          sink_out->add(r.jsonl, r.csv, std::move(r.digests));
+          ++finished;
+        });
+      } catch (...) {
+        failure = std::current_exception();
+      }
+    });
+    int active = size - 1;
+    while (active > 0) {
+      if (boost::optional<mpi::status> st = world.iprobe(mpi::any_source, kTagRequest)) {
+        ChunkRecords got;
+        world.recv(st->source(), kTagRequest, got);
+        for (PointRecords& r : got.points) out->add(r.jsonl, r.csv, std::move(r.digests));
+        finished += got.points.size();
+        const std::vector<uint64_t> chunk = pool.take(consumers, kMaxChunk);
+        world.send(st->source(), kTagAssign, chunk);
+        if (chunk.empty()) --active;
+      } else {
+        bar.update(out->resumed_points() + finished.load(), session->space().points());
+        std::this_thread::sleep_for(std::chrono::microseconds(200));
+      }
+    }
+    compute.join();
+    if (failure) std::rethrow_exception(failure);
+    seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  }  // MPI ends here: the verification children below are plain processes
+  return session->finish(*out, evaluated, seconds);
+}
+
+}  // namespace kq
