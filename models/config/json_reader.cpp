@@ -134,6 +134,11 @@ bool ObjReader::has(const std::string& key) const {
   return j_->contains(key);
 }
 
+bool ObjReader::optional(const std::string& key) {
+  mark_used(key);
+  return has(key);
+}
+
 void ObjReader::mark_used(const std::string& key) {
   if (std::find(used_.begin(), used_.end(), key) == used_.end()) used_.push_back(key);
 }

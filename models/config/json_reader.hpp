@@ -24,6 +24,8 @@ class ObjReader {
   ObjReader(const nlohmann::json& j, std::string file, std::string pointer);
 
   bool has(const std::string& key) const;
+  /// Whether an optional key is present; either way it counts as known to finish().
+  bool optional(const std::string& key);
   const nlohmann::json& raw(const std::string& key);
 
   uint64_t get_u64(const std::string& key, uint64_t min, uint64_t max);

@@ -2,7 +2,9 @@
 
 #include <fmt/format.h>
 
+#include <atomic>
 #include <set>
+#include <thread>
 
 #include "models/common/input_error.hpp"
 #include "models/config/arch_config.hpp"
@@ -50,6 +52,61 @@ std::shared_ptr<const FittedWeights> SweepEvaluator::fitted(size_t wl, const Arc
   return fitted_.get(std::to_string(wl) + "|" + quantizer_key(arch), [&] {
     return fit_weights(workloads_[wl], arch, params(wl), spec_->workloads[wl].weights);
   });
+}
+
+void SweepEvaluator::prefit(const std::vector<uint64_t>& points, unsigned jobs) {
+  auto quantizer_place = [](const std::string& pointer) {
+    for (const char* root : {"/kcnn", "/kq", "/datapath"}) {
+      const std::string r = root;
+      if (pointer.compare(0, r.size(), r) == 0 &&
+          (pointer.size() == r.size() || pointer[r.size()] == '/'))
+        return true;
+    }
+    return false;
+  };
+  // Axes that may change the quantizer settings (all of them if a derived field might).
+  std::vector<size_t> axes;
+  bool derived_quantizer = false;
+  for (const DerivedField& d : spec_->derived) derived_quantizer |= quantizer_place(d.target.text);
+  for (size_t a = 0; a < spec_->axes.size(); ++a) {
+    bool q = derived_quantizer;
+    for (const JsonPointer& ptr : spec_->axes[a].pointers) q |= quantizer_place(ptr.text);
+    if (q) axes.push_back(a);
+  }
+  std::set<std::vector<uint32_t>> groups;
+  std::vector<std::pair<size_t, ArchConfig>> fits;
+  std::set<std::string> keys;
+  std::vector<uint32_t> c, g;
+  for (uint64_t p : points) {
+    space_->coordinates(p, c);
+    g.clear();
+    for (size_t a : axes) g.push_back(c[a]);
+    if (!groups.insert(g).second) continue;
+    ArchConfig arch;
+    try {
+      arch = arch_config_from_json(space_->design(p), spec_->base_path);
+    } catch (const InputError&) {
+      continue;  // the point reports it
+    }
+    if (!(arch.kcnn || arch.kq) || !(spec_->fit_quantizers || counts_need_weights(arch))) continue;
+    for (size_t wl = 0; wl < workloads_.size(); ++wl)
+      if (keys.insert(std::to_string(wl) + "|" + quantizer_key(arch)).second)
+        fits.emplace_back(wl, arch);
+  }
+  std::atomic<size_t> next{0};
+  auto work = [&] {
+    for (size_t i; (i = next++) < fits.size();) {
+      try {
+        fitted(fits[i].first, fits[i].second);
+      } catch (const std::exception&) {
+        // Remembered by the cache; the points that need it record it.
+      }
+    }
+  };
+  std::vector<std::thread> threads;
+  for (unsigned t = 1; t < std::min<size_t>(jobs, fits.size()); ++t) threads.emplace_back(work);
+  work();
+  for (std::thread& t : threads) t.join();
 }
 
 std::vector<nlohmann::ordered_json> SweepEvaluator::evaluate(uint64_t p) {

@@ -30,6 +30,12 @@ class SweepEvaluator {
   std::vector<nlohmann::ordered_json> evaluate(uint64_t p);
   /// The axis values of point p as the records list them.
   nlohmann::ordered_json values(uint64_t p) const;
+  /// Fits, on `jobs` threads at once, every distinct set of quantized weights the points will
+  /// need (one per workload and quantizer setting), instead of letting the first points of each
+  /// setting wait for it one after another. Points are grouped by the values of the axes that
+  /// can change the quantizer (those writing under /kcnn, /kq or /datapath), so only one point
+  /// per group is parsed. Failures are remembered and reported by the points that hit them.
+  void prefit(const std::vector<uint64_t>& points, unsigned jobs);
   /// The patched, validated design of point p as JSON (for `kqsim run` in --verify-top).
   nlohmann::json design(uint64_t p) const { return space_->design(p); }
 

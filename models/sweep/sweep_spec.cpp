@@ -67,7 +67,7 @@ json integer_value(int64_t v) {
 std::vector<json> range_values(ObjReader r) {
   const json& from = r.raw("from");
   const json& to = r.raw("to");
-  const bool stepped = r.has("step"), geometric = r.has("factor");
+  const bool stepped = r.optional("step"), geometric = r.optional("factor");
   if (stepped == geometric) r.fail("", "expected exactly one of \"step\" and \"factor\"");
   const json& by = r.raw(stepped ? "step" : "factor");
   r.finish();
@@ -133,7 +133,7 @@ SweepAxis read_axis(ObjReader a, const SweepSpec& spec) {
            fmt::format("expected 1 to 64 characters from A-Z a-z 0-9 _, got \"{}\"", axis.name));
   if (reserved_columns().count(axis.name))
     a.fail("name", fmt::format("\"{}\" is a column of results.csv already", axis.name));
-  const bool one = a.has("pointer"), many = a.has("pointers");
+  const bool one = a.optional("pointer"), many = a.optional("pointers");
   if (one == many) a.fail("", "expected exactly one of \"pointer\" and \"pointers\"");
   if (one) {
     axis.pointers.push_back(base_pointer(a.raw("pointer"), spec, a.pointer("pointer")));
@@ -145,7 +145,7 @@ SweepAxis read_axis(ObjReader a, const SweepSpec& spec) {
       axis.pointers.push_back(
           base_pointer(list[i], spec, a.pointer("pointers") + "/" + std::to_string(i)));
   }
-  const bool listed = a.has("values"), ranged = a.has("range");
+  const bool listed = a.optional("values"), ranged = a.optional("range");
   if (listed == ranged) a.fail("", "expected exactly one of \"values\" and \"range\"");
   if (listed) {
     const json& v = a.raw("values");
@@ -193,8 +193,8 @@ SweepConstraint read_constraint(const std::string& metric, ObjReader c, const Sw
     throw InputError(spec.file, c.pointer(),
                      fmt::format("unknown metric \"{}\" (expected one of: {})", metric, known));
   }
-  if (c.has("min")) k.min = c.get_double("min", -1e300, 1e300);
-  if (c.has("max")) k.max = c.get_double("max", -1e300, 1e300);
+  if (c.optional("min")) k.min = c.get_double("min", -1e300, 1e300);
+  if (c.optional("max")) k.max = c.get_double("max", -1e300, 1e300);
   c.finish();
   if (!k.min && !k.max) c.fail("", "expected \"min\", \"max\" or both");
   if (k.min && k.max && *k.min > *k.max)
@@ -213,6 +213,12 @@ SweepSpec parse(const json& j, const std::string& file) {
                                spec.name));
   r.get_string_or("description", "");
   spec.base_path = resolve_path(file, r.get_string("base"));
+  auto must_exist = [&](const std::string& path, const std::string& where) {
+    std::error_code ec;
+    if (!std::filesystem::is_regular_file(path, ec))
+      throw InputError(file, where, fmt::format("no such file: {}", path));
+  };
+  must_exist(spec.base_path, "/base");
   spec.base = parse_json_file(spec.base_path);  // its own errors name its own file
   if (!spec.base.is_object())
     throw InputError(spec.base_path, "/", "expected an architecture object");
@@ -228,14 +234,16 @@ SweepSpec parse(const json& j, const std::string& file) {
     } else {
       ObjReader o(wl[i], file, where);
       w.path = resolve_path(file, o.get_string("path"));
-      if (o.has("weights")) w.weights = resolve_path(file, o.get_string("weights"));
+      if (o.optional("weights")) w.weights = resolve_path(file, o.get_string("weights"));
       o.finish();
     }
+    must_exist(w.path, wl[i].is_string() ? where : where + "/path");
+    if (!w.weights.empty()) must_exist(w.weights, where + "/weights");
     spec.workloads.push_back(w);
   }
   spec.seed = r.get_u64_or("seed", 1, 0, UINT64_MAX);
   spec.fit_quantizers = r.get_bool_or("fit_quantizers", true);
-  if (r.has("sampling")) {
+  if (r.optional("sampling")) {
     ObjReader s = r.object("sampling");
     const std::string mode = s.get_enum("mode", {"grid", "random"});
     if (mode == "random") {
@@ -256,7 +264,7 @@ SweepSpec parse(const json& j, const std::string& file) {
         throw InputError(file, where, fmt::format("\"{}\" is already set by another axis", p.text));
     spec.axes.push_back(std::move(axis));
   }
-  if (r.has("derived"))
+  if (r.optional("derived"))
     for (ObjReader& d : r.object_array("derived", 0, 32)) {
       const std::string where = d.pointer();
       DerivedField f = read_derived(d, spec);
@@ -266,7 +274,7 @@ SweepSpec parse(const json& j, const std::string& file) {
                                      f.target.text));
       spec.derived.push_back(std::move(f));
     }
-  if (r.has("constraints")) {
+  if (r.optional("constraints")) {
     const json& c = r.raw("constraints");
     if (!c.is_object()) r.fail("constraints", "expected an object of metric -> {min, max}");
     for (auto it = c.begin(); it != c.end(); ++it)

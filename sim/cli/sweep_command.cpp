@@ -49,12 +49,13 @@ int run_local(const SweepOptions& o) {
   for (uint64_t p = 0; p < session.space().points(); ++p)
     if (!out->done()[p]) pending.push_back(p);
   const uint64_t todo = pending.size();
+  const auto t0 = std::chrono::steady_clock::now();
+  session.prefit(pending, o.jobs);
   TaskPool pool(std::move(pending));
   ProgressBar bar("points");
   std::atomic<uint64_t> finished{0};
   std::mutex bar_mutex;
   const uint64_t total = session.space().points(), resumed = out->resumed_points();
-  const auto t0 = std::chrono::steady_clock::now();
   run_threads(session, pool, o.jobs, o.jobs, [&](uint64_t, PointRecords&& r) {
     out->add(r.jsonl, r.csv, std::move(r.digests));
     const uint64_t n = ++finished;

@@ -86,6 +86,13 @@ int sweep_mpi(const SweepOptions& options) {
       return worst;
     }
     const auto t0 = std::chrono::steady_clock::now();
+    {
+      // Every rank fits the quantized weights its points will need up front, on its threads
+      // (workers cannot know which points they will get: all of them).
+      std::vector<uint64_t> all(session->space().points());
+      for (uint64_t p = 0; p < all.size(); ++p) all[p] = p;
+      session->prefit(all, options.jobs);
+    }
     if (rank != 0) {
       // Worker: ask, compute, send the records back with the next request.
       ChunkRecords done;

@@ -47,6 +47,10 @@ class SweepSession {
   std::string manifest() const;
   /// Evaluates point p.
   void evaluate(uint64_t p, PointRecords& out);
+  /// Fits the quantized weights the points need, on `jobs` threads (SweepEvaluator::prefit).
+  void prefit(const std::vector<uint64_t>& points, unsigned jobs) {
+    evaluator_->prefit(points, jobs);
+  }
   /// Opens (or resumes) the output folder.
   std::unique_ptr<SweepOutput> open_output() const;
   /// After the last point: final sorted files, pareto.csv, --verify-top runs, summary.md, and
