@@ -5,10 +5,14 @@
 
 #include "models/cost/fold_program.hpp"
 #include "models/cost/fold_timeline.hpp"
+#include "models/cost/layer_timing.hpp"
 #include "models/mapping/codebook_prefetch.hpp"
 
 namespace kq {
 namespace {
+
+using layer_timing::count_codebook_prefetch;
+using layer_timing::set_unit_cycles;
 
 uint64_t ceil_div(uint64_t a, uint64_t b) {
   return (a + b - 1) / b;
@@ -26,34 +30,6 @@ struct DramLink {
     return last_done;
   }
 };
-
-/// The codebook the layer fetches for the next KQ layer lands in the codebook SRAM.
-void count_codebook_prefetch(ActionCounts& c, const ArchConfig& arch, uint64_t prefetch_bits) {
-  if (!prefetch_bits) return;
-  c.dram_read_bytes += ceil_div(prefetch_bits, 8);
-  auto& cb = c.buffers[static_cast<int>(BufferId::codebook)];
-  const uint64_t word = arch.buffer(BufferId::codebook).word_bits;
-  cb.write_bits += prefetch_bits;
-  cb.write_words += ceil_div(prefetch_bits, word);
-}
-
-/// Unit cycles from the layer's end, its last compute end and the busy cycles of its units.
-void set_unit_cycles(ActionCounts& c, const Schedule& sched, uint64_t end, uint64_t compute_end,
-                     uint64_t busy, uint64_t mult_busy, uint64_t dram_busy) {
-  c.cycles = end;
-  UnitCycles& unit = sched.on_array() ? c.array : c.vector;
-  unit.busy = busy;
-  unit.stall = compute_end - busy;
-  unit.idle = end - compute_end;
-  UnitCycles& other = sched.on_array() ? c.vector : c.array;
-  other.idle = end;
-  // The multipliers wait (stall) inside the array's folds whenever they are not the bottleneck.
-  c.multipliers.busy = sched.on_array() ? mult_busy : 0;
-  c.multipliers.stall = sched.on_array() ? compute_end - mult_busy : 0;
-  c.multipliers.idle = sched.on_array() ? end - compute_end : end;
-  c.dram.busy = dram_busy;
-  c.dram.idle = end - dram_busy;
-}
 
 /// The recurrence of the timing rules over every fold of the layer, one at a time.
 void fold_by_fold_counts(const Schedule& sched, const ArchConfig& arch, uint64_t prefetch_bits,
@@ -73,7 +49,7 @@ void fold_by_fold_counts(const Schedule& sched, const ArchConfig& arch, uint64_t
   if (prefetch_bits) {
     // The next KQ layer's codebook, into the codebook SRAM's free half, behind the first loads.
     dram.serve(0, ceil_div(prefetch_bits, 8));
-    count_codebook_prefetch(c, arch, prefetch_bits);
+    count_codebook_prefetch(c, arch.buffer(BufferId::codebook), prefetch_bits);
   }
   uint64_t compute_end = 0, busy = 0, mult_busy = 0;
   for (uint64_t s = 0; s < n; ++s) {
@@ -95,7 +71,7 @@ void fold_by_fold_counts(const Schedule& sched, const ArchConfig& arch, uint64_t
     store_done[s % kRing] = dram.serve(compute_end, write_bytes);
   }
   const uint64_t end = std::max(compute_end, dram.last_done);
-  set_unit_cycles(c, sched, end, compute_end, busy, mult_busy, dram.busy);
+  set_unit_cycles(c, sched.on_array(), end, compute_end, busy, mult_busy, dram.busy);
 }
 
 /// Per-thread scratch of the closed-form evaluation: its buffers keep their capacity from
@@ -114,27 +90,17 @@ Workspace& workspace() {
 void closed_form_counts(const Schedule& sched, const ArchConfig& arch, uint64_t prefetch_bits,
                         ActionCounts& c) {
   Workspace& ws = workspace();
-  // A vector layer is one fold: nothing to compress.
-  if (!sched.on_array() || !ws.program.build(sched)) {
+  const layer_timing::LayerShape shape = layer_timing::shape_of(sched, prefetch_bits);
+  if (!sched.on_array()) {  // one fold: nothing to compress
+    layer_timing::single_fold_counts(sched.step(0), shape, arch, ws.timeline, c);
+    return;
+  }
+  if (!ws.program.build(sched)) {
     fold_by_fold_counts(sched, arch, prefetch_bits, c);
     return;
   }
-  const FoldTotals tot = ws.program.totals(arch.dram);
-  const uint64_t prefetch_bytes = ceil_div(prefetch_bits, 8);
-  ws.timeline.start(arch.dram, sched.num_steps(), sched.prefetch_depth(), sched.output_depth(),
-                    prefetch_bytes);
-  ws.program.run(ws.timeline);
-  ws.timeline.finish();
-  c.add_multiple(tot.actions, 1);
-  c.dram_read_bytes += tot.dram_read_bytes;
-  c.dram_write_bytes += tot.dram_write_bytes;
-  count_codebook_prefetch(c, arch, prefetch_bits);
-  const uint64_t prefetch_xfer =
-      prefetch_bytes == 0 || arch.dram.ideal
-          ? 0
-          : ceil_div(prefetch_bytes, arch.dram.bandwidth_bytes_per_cycle);
-  set_unit_cycles(c, sched, ws.timeline.end(), ws.timeline.compute_end(), tot.array_busy_cycles,
-                  tot.multiplier_busy_cycles, tot.dram_busy_cycles + prefetch_xfer);
+  layer_timing::program_counts(ws.program, ws.program.totals(arch.dram), shape, arch, ws.timeline,
+                               c);
 }
 
 using CountsFn = void (*)(const Schedule&, const ArchConfig&, uint64_t, ActionCounts&);
@@ -214,6 +180,13 @@ NetworkCost analytic_network(const Workload& w, const ArchConfig& arch,
 NetworkCost analytic_network_fold_by_fold(const Workload& w, const ArchConfig& arch,
                                           const QuantizedNetwork* quantized) {
   return network_cost(w, arch, quantized, fold_by_fold_counts);
+}
+
+ActionCounts analytic_counts_fold_by_fold(const Schedule& sched, const ArchConfig& arch,
+                                          uint64_t prefetch_bits) {
+  ActionCounts c;
+  fold_by_fold_counts(sched, arch, prefetch_bits, c);
+  return c;
 }
 
 ActionCounts analytic_network_totals(const Workload& w, const ArchConfig& arch,

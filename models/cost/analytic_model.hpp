@@ -40,5 +40,8 @@ LayerCost analytic_layer_fold_by_fold(const Layer& layer, const ArchConfig& arch
                                       bool codebook_prefetched = false, uint64_t prefetch_bits = 0);
 NetworkCost analytic_network_fold_by_fold(const Workload& w, const ArchConfig& arch,
                                           const QuantizedNetwork* quantized = nullptr);
+/// One layer's counters from its Schedule by the fold-by-fold recurrence.
+ActionCounts analytic_counts_fold_by_fold(const Schedule& sched, const ArchConfig& arch,
+                                          uint64_t prefetch_bits);
 
 }  // namespace kq

@@ -232,39 +232,30 @@ bool FoldProgram::build(const Schedule& sched) {
   return true;
 }
 
+void FoldProgram::compact() {
+  sched_ = nullptr;
+  nest_ = FoldNest{};
+  for (auto& v : items_all_) std::vector<Item>().swap(v);
+  for (auto& v : items_rest_) std::vector<Item>().swap(v);
+  std::vector<uint32_t>().swap(scratch_);
+  std::vector<MemoEntry>().swap(memo_);
+  std::vector<DenseEntry>().swap(dense_);
+  memo_count_ = 0;
+  nodes_.shrink_to_fit();
+  children_.shrink_to_fit();
+  leaves_.shrink_to_fit();
+}
+
 uint64_t FoldProgram::folds() const {
   return nodes_.empty() ? 0 : nodes_[root_].folds;
 }
 
 void FoldProgram::run(FoldTimeline& timeline) const {
-  if (nodes_.empty()) return;
-  transitions_.resize(nodes_.size());
-  for (Transition& tr : transitions_) tr.valid = false;
-  run_node(root_, timeline);
+  if (!nodes_.empty()) run_node(root_, timeline);
 }
 
 void FoldProgram::run_node(uint32_t id, FoldTimeline& t) const {
   const Node& n = nodes_[id];
-  if (n.kind != Kind::leaf && n.folds >= kMinFoldsToWatch && t.steady()) {
-    // Entered from the same relative state as last time: it ends the same way, shifted.
-    Transition& tr = transitions_[id];
-    const FoldTimeline::Snapshot entry = t.snapshot();
-    const uint64_t start = t.compute_end();
-    if (tr.valid && tr.entry == entry) {
-      t.restore(tr.exit, start + tr.cycles, n.folds);
-      return;
-    }
-    run_body(n, t);
-    tr.valid = true;
-    tr.entry = entry;
-    tr.exit = t.snapshot();
-    tr.cycles = t.compute_end() - start;
-    return;
-  }
-  run_body(n, t);
-}
-
-void FoldProgram::run_body(const Node& n, FoldTimeline& t) const {
   switch (n.kind) {
     case Kind::leaf:
       t.push(leaves_[n.a].timing);
@@ -314,6 +305,17 @@ void FoldProgram::run_repeat(const Node& n, FoldTimeline& t) const {
   }
 }
 
+uint64_t FoldProgram::dram_busy_cycles(const DramSpec& dram) const {
+  if (leaf_runs_.size() != leaves_.size()) totals(dram);
+  uint64_t busy = 0;
+  for (size_t i = 0; i < leaves_.size(); ++i) {
+    const Step& st = leaves_[i].step;
+    busy += leaf_runs_[i] * (transfer_cycles(dram, st.dram_read_bytes) +
+                             transfer_cycles(dram, st.dram_write_bytes));
+  }
+  return busy;
+}
+
 FoldTotals FoldProgram::totals(const DramSpec& dram) const {
   // How often each node runs: parents were created after their children, so one pass from
   // the root down the node ids hands every node its count before it passes it on.
@@ -322,6 +324,7 @@ FoldTotals FoldProgram::totals(const DramSpec& dram) const {
   FoldTotals tot;
   if (nodes_.empty()) return tot;
   runs[root_] = 1;
+  leaf_runs_.assign(leaves_.size(), 0);
   for (size_t id = nodes_.size(); id-- > 0;) {
     const uint64_t m = runs[id];
     if (m == 0) continue;
@@ -332,6 +335,7 @@ FoldTotals FoldProgram::totals(const DramSpec& dram) const {
       runs[n.a] += m * n.count;
     } else {
       const Step& st = leaves_[n.a].step;
+      leaf_runs_[n.a] += m;
       tot.actions.add_multiple(st.actions, m);
       tot.dram_read_bytes += m * st.dram_read_bytes;
       tot.dram_write_bytes += m * st.dram_write_bytes;

@@ -36,6 +36,11 @@ class FoldProgram {
   bool build(const Schedule& sched);
   void run(FoldTimeline& timeline) const;
   FoldTotals totals(const DramSpec& dram) const;
+  /// FoldTotals::dram_busy_cycles alone, for another DRAM (cheap once totals() has run).
+  uint64_t dram_busy_cycles(const DramSpec& dram) const;
+  /// Releases what only build() needs (memo tables, class sequences), for a program kept
+  /// to be run again later (AnalyticCache).
+  void compact();
   uint64_t folds() const;
   size_t distinct_folds() const { return leaves_.size(); }
 
@@ -70,7 +75,6 @@ class FoldProgram {
   uint32_t* memo_slot(uint64_t key);
   uint32_t* slot_of(int level, const uint64_t* index, bool first);
   void run_node(uint32_t id, FoldTimeline& t) const;
-  void run_body(const Node& n, FoldTimeline& t) const;
   void run_repeat(const Node& n, FoldTimeline& t) const;
 
   const Schedule* sched_ = nullptr;
@@ -91,15 +95,8 @@ class FoldProgram {
   std::vector<MemoEntry> memo_;
   size_t memo_count_ = 0;
   uint32_t stamp_ = 0;
-  mutable std::vector<uint64_t> runs_;  ///< totals(): how often each node runs
-  /// run(): per node, the last steady state it started from and the state it ended in
-  /// (relative), so a node entered again from an equal state is not evaluated again.
-  struct Transition {
-    bool valid = false;
-    FoldTimeline::Snapshot entry, exit;
-    uint64_t cycles = 0;  ///< compute end advance
-  };
-  mutable std::vector<Transition> transitions_;
+  mutable std::vector<uint64_t> runs_;       ///< totals(): how often each node runs
+  mutable std::vector<uint64_t> leaf_runs_;  ///< totals(): how often each leaf runs
   uint32_t root_ = 0;
 };
 

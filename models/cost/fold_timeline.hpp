@@ -46,7 +46,8 @@ class FoldTimeline {
   struct Snapshot {
     std::array<uint64_t, 10> v{};
     bool operator==(const Snapshot& o) const {
-      for (size_t i = 0; i < v.size(); ++i)
+      // The relative times (last entries) differ most often: compare from the back.
+      for (size_t i = v.size(); i-- > 0;)
         if (v[i] != o.v[i]) return false;
       return true;
     }

@@ -8,6 +8,7 @@
 
 #include "models/common/input_error.hpp"
 #include "models/config/arch_config.hpp"
+#include "models/cost/analytic_cache.hpp"
 #include "models/cost/analytic_model.hpp"
 #include "models/cost/area_model.hpp"
 #include "models/cost/energy_model.hpp"
@@ -15,8 +16,12 @@
 
 namespace kq {
 
+namespace {
+std::atomic<uint64_t> next_evaluator_id{1};
+}  // namespace
+
 SweepEvaluator::SweepEvaluator(const SweepSpec& spec, const DesignSpace& space)
-    : spec_(&spec), space_(&space) {
+    : spec_(&spec), space_(&space), id_(next_evaluator_id++) {
   std::set<std::string> names;
   for (size_t i = 0; i < spec.workloads.size(); ++i) {
     workloads_.push_back(load_workload(spec.workloads[i].path));
@@ -120,8 +125,14 @@ std::vector<nlohmann::ordered_json> SweepEvaluator::evaluate(uint64_t p) {
   };
   ArchConfig arch;
   std::shared_ptr<const TechTable> tech;
+  std::string schedule_doc;
   try {
-    arch = arch_config_from_json(space_->design(p), spec_->base_path);
+    nlohmann::json doc = space_->design(p);
+    arch = arch_config_from_json(doc, spec_->base_path);
+    // What the Schedule reads of the design: all of it but its DRAM, clock, technology and
+    // name. Points equal in it share their fold programs (AnalyticCache).
+    for (const char* k : {"dram", "clock_mhz", "tech", "name"}) doc.erase(k);
+    schedule_doc = doc.dump();
     tech = tech_.get(arch.tech_file + "@" + std::to_string(arch.tech_node_nm),
                      [&] { return load_tech_table(arch.tech_file, arch.tech_node_nm); });
   } catch (const InputError& e) {
@@ -130,6 +141,18 @@ std::vector<nlohmann::ordered_json> SweepEvaluator::evaluate(uint64_t p) {
     return all_invalid(std::string("error: ") + e.what());
   }
   const double area_um2 = compute_area(arch, *tech).total_um2;
+  // One cache per thread and evaluator (a new evaluator starts a fresh one): fitted weights
+  // stay alive in fitted_ for the evaluator's lifetime, so their addresses are stable keys.
+  struct ThreadCache {
+    uint64_t owner = 0;
+    std::unique_ptr<AnalyticCache> cache;
+  };
+  thread_local ThreadCache tc;
+  if (tc.owner != id_ || !tc.cache) {
+    tc.owner = id_;
+    tc.cache = std::make_unique<AnalyticCache>();
+  }
+  AnalyticCache& cache = *tc.cache;
   const bool quantized = arch.kcnn || arch.kq;
   for (size_t wl = 0; wl < workloads_.size(); ++wl) {
     const Workload& w = workloads_[wl];
@@ -137,7 +160,10 @@ std::vector<nlohmann::ordered_json> SweepEvaluator::evaluate(uint64_t p) {
       std::shared_ptr<const FittedWeights> fit;
       if (quantized && (spec_->fit_quantizers || counts_need_weights(arch))) fit = fitted(wl, arch);
       const QuantizedNetwork* q = fit ? &fit->weights : nullptr;
-      const ActionCounts c = analytic_network_totals(w, arch, q);
+      const ActionCounts c = cache.network_totals(
+          w, arch, q,
+          std::to_string(wl) + "|" + std::to_string(reinterpret_cast<uintptr_t>(q)) + "|" +
+              schedule_doc);
       const EnergyBreakdown e = compute_energy(c, arch, *tech);
       DesignMetrics m;
       m.cycles = c.cycles;

@@ -45,6 +45,7 @@ class SweepEvaluator {
 
   const SweepSpec* spec_;
   const DesignSpace* space_;
+  uint64_t id_;  ///< tells this evaluator's per-thread analytic caches from earlier ones
   std::vector<Workload> workloads_;
   OnceCache<TechTable> tech_;
   OnceCache<NetworkParams> params_;
