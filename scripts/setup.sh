@@ -17,6 +17,8 @@ done
 packages=(build-essential cmake pkg-config libsystemc-dev libboost-program-options-dev
           nlohmann-json3-dev libfmt-dev catch2 zlib1g-dev python3 python3-matplotlib)
 packages+=(libonnx-dev libprotobuf-dev)  # ONNX import (models/onnx/)
+# Distributed sweeps (kqsim sweep under mpirun); kqsim builds without them too.
+packages+=(libboost-mpi-dev openmpi-bin)
 # chromium: the compare page is loaded and screenshotted headless (tests/scripts/check_page.py).
 test_packages=(chromium)
 [ "$tests" -eq 1 ] && packages+=("${test_packages[@]}")

@@ -93,6 +93,13 @@ ActionCounts AnalyticCache::network_totals(const Workload& w, const ArchConfig& 
                                            const QuantizedNetwork* quantized,
                                            const std::string& schedule_key) {
   auto it = networks_.find(schedule_key);
+  if (it == networks_.end()) {
+    // First sighting: evaluate without keeping anything (the per-thread workspace of the
+    // closed form reuses its buffers); build an entry if the key comes back.
+    if (seen_.size() > 64 * max_networks_) seen_.clear();
+    if (seen_.insert(std::hash<std::string>()(schedule_key)).second)
+      return analytic_network_totals(w, arch, quantized);
+  }
   Network& net = it != networks_.end() ? *it->second : build(w, arch, quantized, schedule_key);
   if (net.error) throw *net.error;
   thread_local FoldTimeline timeline;

@@ -4,6 +4,7 @@
 #include <memory>
 #include <string>
 #include <unordered_map>
+#include <unordered_set>
 #include <vector>
 
 #include "models/config/arch_config.hpp"
@@ -16,7 +17,9 @@ namespace kq {
 /// A memo of analytic evaluations across the points of a design-space sweep (one per thread,
 /// not thread-safe). Points that differ only in what the Schedule does not read (DRAM speed,
 /// technology node, clock, names) share every layer's fold program; points whose DRAM is also
-/// the same share whole layer results. Results are exactly analytic_network_totals'.
+/// the same share whole layer results. A key is kept only when it comes back: a sweep whose
+/// points all differ pays a hash per point, nothing more. Results are exactly
+/// analytic_network_totals'.
 class AnalyticCache {
  public:
   /// Keeps the fold programs of at most `max_networks` schedule keys (then starts afresh).
@@ -40,6 +43,8 @@ class AnalyticCache {
 
   size_t max_networks_;
   std::unordered_map<std::string, std::unique_ptr<Network>> networks_;
+  /// Hashes of keys seen once (a collision only makes a key kept one sighting early).
+  std::unordered_set<size_t> seen_;
 };
 
 }  // namespace kq

@@ -92,7 +92,9 @@ int sweep_command(int argc, char* argv[]) {
     po::store(po::command_line_parser(argc, argv).options(opts).positional(pos).run(), vm);
     if (vm.count("help")) {
       std::cout << "usage: kqsim sweep SPEC.json --out DIR [options]\n"
-                   "       mpirun -np N kqsim sweep SPEC.json --out DIR [options]\n\n"
+                   "       mpirun -np N kqsim sweep SPEC.json --out DIR [options]\n"
+                << (kHaveMpi ? "MPI: built in (Boost.MPI)\n\n"
+                             : "MPI: not in this build (Boost.MPI was not found)\n\n")
                 << opts;
       return 0;
     }

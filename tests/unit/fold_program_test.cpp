@@ -10,6 +10,7 @@
 
 #include "models/common/input_error.hpp"
 #include "models/config/arch_config.hpp"
+#include "models/cost/analytic_cache.hpp"
 #include "models/cost/analytic_model.hpp"
 #include "models/mapping/schedule.hpp"
 #include "models/quant/quantized_network.hpp"
@@ -242,4 +243,40 @@ TEST_CASE("closed-form networks equal the fold-by-fold recurrence", "[unit][anal
       }
     }
   }
+}
+
+TEST_CASE("the sweep's analytic cache gives analytic_network_totals' results", "[unit][analytic]") {
+  // Designs revisited with other DRAM speeds, in an order that mixes them, on a whole
+  // network: every result must equal the uncached evaluation, errors included.
+  kq::Rng r(31);
+  const kq::Workload w =
+      kq::load_workload(std::string(KQSIM_SOURCE_DIR) + "/workloads/test/tiny_cnn.json");
+  kq::AnalyticCache cache(4);  // small, so entries are also dropped and rebuilt
+  std::vector<json> designs;
+  for (int i = 0; i < 12; ++i) designs.push_back(random_arch(r));
+  int hits = 0, errors = 0;
+  for (int call = 0; call < 120; ++call) {
+    json a = designs[r.next_u64() % designs.size()];
+    a["dram"]["bandwidth_bytes_per_cycle"] = pick(r, 1, 3) * 8;
+    a["dram"]["latency_cycles"] = r.next_u64() % 2 ? 100 : 7;
+    a["tech"]["node_nm"] = r.next_u64() % 2 ? 45 : 22;  // not read by the Schedule
+    const kq::ArchConfig arch = kq::arch_config_from_text(a.dump(), "cached_arch.json");
+    json key = a;
+    for (const char* k : {"dram", "clock_mhz", "tech", "name"}) key.erase(k);
+    INFO(a.dump());
+    try {
+      const kq::ActionCounts want = kq::analytic_network_totals(w, arch);
+      CHECK(cache.network_totals(w, arch, nullptr, key.dump()) == want);
+      ++hits;
+    } catch (const kq::InputError& e) {
+      try {
+        cache.network_totals(w, arch, nullptr, key.dump());
+        FAIL("the cache accepted a design analytic_network_totals refused");
+      } catch (const kq::InputError& c) {
+        CHECK(std::string(c.what()) == e.what());
+        ++errors;
+      }
+    }
+  }
+  CHECK(hits > 60);
 }
