@@ -1,10 +1,5 @@
 #include "sim/cli/sweep_verify.hpp"
 
-#include <fcntl.h>
-#include <spawn.h>
-#include <sys/wait.h>
-#include <unistd.h>
-
 #include <filesystem>
 #include <fstream>
 #include <map>
@@ -12,9 +7,8 @@
 #include <sstream>
 
 #include "models/common/input_error.hpp"
+#include "sim/cli/child_process.hpp"
 #include "sim/cli/sweep_session.hpp"
-
-extern char** environ;
 
 namespace kq {
 namespace {
@@ -45,28 +39,6 @@ void write_design(SweepSession& s, uint64_t point, const fs::path& path) {
   fs::rename(tmp, path);
 }
 
-struct Child {
-  pid_t pid = -1;
-  size_t design = 0;
-  fs::path report_dir, log;
-};
-
-Child spawn(const std::vector<std::string>& args, const fs::path& log) {
-  posix_spawn_file_actions_t actions;
-  posix_spawn_file_actions_init(&actions);
-  posix_spawn_file_actions_addopen(&actions, STDOUT_FILENO, "/dev/null", O_WRONLY, 0);
-  posix_spawn_file_actions_addopen(&actions, STDERR_FILENO, log.c_str(),
-                                   O_WRONLY | O_CREAT | O_TRUNC, 0644);
-  std::vector<char*> argv;
-  for (const std::string& a : args) argv.push_back(const_cast<char*>(a.c_str()));
-  argv.push_back(nullptr);
-  Child c;
-  const int rc = posix_spawn(&c.pid, "/proc/self/exe", &actions, nullptr, argv.data(), environ);
-  posix_spawn_file_actions_destroy(&actions);
-  if (rc != 0) c.pid = -1;
-  return c;
-}
-
 /// The cycle model's totals from a child's report.json.
 bool read_report(const fs::path& dir, VerifiedDesign& d, std::string& error) {
   try {
@@ -91,33 +63,12 @@ void verify_designs(std::vector<VerifiedDesign>& designs, SweepSession& s,
   std::map<std::string, size_t> wl_index;
   const std::vector<std::string> names = s.workload_names();
   for (size_t i = 0; i < names.size(); ++i) wl_index[names[i]] = i;
-
-  std::vector<Child> running;
-  auto reap_one = [&] {
-    int status = 0;
-    const pid_t pid = waitpid(-1, &status, 0);
-    for (size_t i = 0; i < running.size(); ++i) {
-      if (running[i].pid != pid) continue;
-      VerifiedDesign& d = designs[running[i].design];
-      std::string error;
-      if (WIFEXITED(status) && WEXITSTATUS(status) == 0) {
-        d.ran = read_report(running[i].report_dir, d, error);
-      } else {
-        std::istringstream log(read_text(running[i].log));
-        std::getline(log, error);
-        if (error.empty())
-          error = WIFEXITED(status) ? "exit code " + std::to_string(WEXITSTATUS(status))
-                                    : "killed by signal " + std::to_string(WTERMSIG(status));
-      }
-      d.error = error;
-      running.erase(running.begin() + static_cast<ptrdiff_t>(i));
-      return;
-    }
-  };
+  const std::string exe = self_executable();
+  std::vector<std::vector<std::string>> commands;
+  std::vector<size_t> design_of;
   for (size_t i = 0; i < designs.size(); ++i) {
     VerifiedDesign& d = designs[i];
-    const std::string id = "p" + std::to_string(d.point) + "_" + d.workload;
-    const fs::path report_dir = dir / id;
+    const fs::path report_dir = dir / ("p" + std::to_string(d.point) + "_" + d.workload);
     std::string error;
     if (fs::exists(report_dir / "report.json") && read_report(report_dir, d, error)) {
       d.ran = true;  // a resumed sweep: this design was verified before
@@ -126,7 +77,7 @@ void verify_designs(std::vector<VerifiedDesign>& designs, SweepSession& s,
     const fs::path arch = dir / ("p" + std::to_string(d.point) + ".json");
     write_design(s, d.point, arch);
     const SweepWorkload& w = s.spec().workloads[wl_index.at(d.workload)];
-    std::vector<std::string> args = {"kqsim",
+    std::vector<std::string> args = {exe,
                                      "run",
                                      "--arch",
                                      arch.string(),
@@ -144,18 +95,21 @@ void verify_designs(std::vector<VerifiedDesign>& designs, SweepSession& s,
       args.push_back("--weights");
       args.push_back(w.weights);
     }
-    while (running.size() >= std::max(1u, jobs)) reap_one();
-    Child c = spawn(args, dir / (id + ".log"));
-    if (c.pid < 0) {
-      d.error = "cannot start kqsim run";
-      continue;
-    }
-    c.design = i;
-    c.report_dir = report_dir;
-    c.log = dir / (id + ".log");
-    running.push_back(c);
+    commands.push_back(std::move(args));
+    design_of.push_back(i);
   }
-  while (!running.empty()) reap_one();
+  const std::vector<ChildResult> results = run_children(commands, jobs);
+  for (size_t c = 0; c < results.size(); ++c) {
+    VerifiedDesign& d = designs[design_of[c]];
+    const fs::path report_dir = dir / ("p" + std::to_string(d.point) + "_" + d.workload);
+    if (results[c].exit_code == 0) {
+      d.ran = read_report(report_dir, d, d.error);
+    } else {
+      std::istringstream err(results[c].stderr_text);
+      std::getline(err, d.error);
+      if (d.error.empty()) d.error = "exit code " + std::to_string(results[c].exit_code);
+    }
+  }
 }
 
 }  // namespace kq
