@@ -104,6 +104,10 @@ int sweep_command(int argc, char* argv[]) {
     return 2;
   }
   o.quiet = vm.count("quiet") > 0;
+  if (jobs > 1024) {
+    std::fprintf(stderr, "kqsim sweep: --jobs: expected at most 1024 threads, got %u\n", jobs);
+    return 2;
+  }
   const bool mpi = vm.count("mpi") > 0 || launched_by_mpi();
   if (mpi && !kHaveMpi) {
     // Every rank would say it; one line is enough.

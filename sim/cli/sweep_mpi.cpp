@@ -107,7 +107,14 @@ int sweep_mpi(const SweepOptions& options) {
       }
       return 0;
     }
-    // Rank 0: its own threads take from the same pool; this thread answers the workers.
+    // Rank 0: its own threads take from the same pool; this thread answers the workers. A
+    // failure here (the output folder's disk full, ...) must not leave workers waiting for an
+    // answer: it aborts every rank at once (MPI_Abort does not return).
+    auto fail = [&env](const std::exception& e) {
+      std::fprintf(stderr, "error: %s\n", e.what());
+      std::fflush(stderr);
+      env.abort(1);
+    };
     std::vector<uint64_t> pending;
     for (uint64_t p = 0; p < session->space().points(); ++p)
       if (!out->done()[p]) pending.push_back(p);
@@ -130,21 +137,31 @@ int sweep_mpi(const SweepOptions& options) {
     });
     int active = size - 1;
     while (active > 0) {
-      if (boost::optional<mpi::status> st = world.iprobe(mpi::any_source, kTagRequest)) {
-        ChunkRecords got;
-        world.recv(st->source(), kTagRequest, got);
-        for (PointRecords& r : got.points) out->add(r.jsonl, r.csv, std::move(r.digests));
-        finished += got.points.size();
-        const std::vector<uint64_t> chunk = pool.take(consumers, kMaxChunk);
-        world.send(st->source(), kTagAssign, chunk);
-        if (chunk.empty()) --active;
-      } else {
-        bar.update(out->resumed_points() + finished.load(), session->space().points());
-        std::this_thread::sleep_for(std::chrono::microseconds(200));
+      try {
+        if (boost::optional<mpi::status> st = world.iprobe(mpi::any_source, kTagRequest)) {
+          ChunkRecords got;
+          world.recv(st->source(), kTagRequest, got);
+          for (PointRecords& r : got.points) out->add(r.jsonl, r.csv, std::move(r.digests));
+          finished += got.points.size();
+          const std::vector<uint64_t> chunk = pool.take(consumers, kMaxChunk);
+          world.send(st->source(), kTagAssign, chunk);
+          if (chunk.empty()) --active;
+        } else {
+          bar.update(out->resumed_points() + finished.load(), session->space().points());
+          std::this_thread::sleep_for(std::chrono::microseconds(200));
+        }
+      } catch (const std::exception& e) {
+        fail(e);
       }
     }
     compute.join();
-    if (failure) std::rethrow_exception(failure);
+    if (failure) {
+      try {
+        std::rethrow_exception(failure);
+      } catch (const std::exception& e) {
+        fail(e);
+      }
+    }
     seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   }  // MPI ends here: the verification children below are plain processes
   return session->finish(*out, evaluated, seconds);
