@@ -18,6 +18,16 @@ namespace {
 using nlohmann::json;
 namespace fs = std::filesystem;
 
+/// A fresh temporary folder, removed with everything in it when the test case ends.
+struct TempDir {
+  explicit TempDir(const std::string& tag) : path(kqtest::make_temp_dir(tag)) {}
+  ~TempDir() {
+    std::error_code ec;
+    fs::remove_all(path, ec);
+  }
+  std::string path;
+};
+
 const char* kFiles[] = {"results.jsonl", "results.csv", "pareto.csv", "summary.md", "sweep.json"};
 
 std::string write_spec(const std::string& dir, const std::string& name, const json& spec) {
@@ -66,7 +76,8 @@ json mac_spec(const std::string& base) {
 }  // namespace
 
 TEST_CASE("sweep records equal kqsim run --mode analytic on the same designs", "[sweep]") {
-  const std::string dir = kqtest::make_temp_dir("sweep_equal");
+  const TempDir temp("sweep_equal");
+  const std::string& dir = temp.path;
   // MAC arrays, KCNN planes (fitted once per M) and KQ codebooks (once per K).
   json kcnn = {
       {"name", "kcnn"},
@@ -141,7 +152,8 @@ TEST_CASE("sweep records equal kqsim run --mode analytic on the same designs", "
 }
 
 TEST_CASE("sweep: threads and a resumed run give byte-identical files", "[sweep]") {
-  const std::string dir = kqtest::make_temp_dir("sweep_resume");
+  const TempDir temp("sweep_resume");
+  const std::string& dir = temp.path;
   json spec = mac_spec("baseline_fp32_16x16");
   spec["workloads"].push_back(kqtest::source_path("workloads/resnet18.json"));
   spec["axes"][1]["values"] = {4, 8, 12, 16, 24, 32};
@@ -194,7 +206,8 @@ TEST_CASE("sweep: threads and a resumed run give byte-identical files", "[sweep]
 }
 
 TEST_CASE("sweep: a folder of another sweep is refused and left alone", "[sweep]") {
-  const std::string dir = kqtest::make_temp_dir("sweep_other");
+  const TempDir temp("sweep_other");
+  const std::string& dir = temp.path;
   json spec = mac_spec("baseline_fp32_16x16");
   const std::string out = dir + "/out";
   require_ok(sweep({write_spec(dir, "a", spec), "--out", out, "-q"}));
@@ -208,7 +221,8 @@ TEST_CASE("sweep: a folder of another sweep is refused and left alone", "[sweep]
 }
 
 TEST_CASE("sweep: invalid points are recorded with their reason, constraints applied", "[sweep]") {
-  const std::string dir = kqtest::make_temp_dir("sweep_invalid");
+  const TempDir temp("sweep_invalid");
+  const std::string& dir = temp.path;
   json spec = mac_spec("baseline_fp32_16x16");
   // Tiny buffers: os and is cannot map some layers (ws chunks instead); a 17-bit word is no
   // multiple of the fp32 element, so every such point is invalid at the arch reader.
@@ -252,7 +266,8 @@ TEST_CASE("sweep: invalid points are recorded with their reason, constraints app
 }
 
 TEST_CASE("sweep: pareto.csv holds exactly the non-dominated feasible designs", "[sweep]") {
-  const std::string dir = kqtest::make_temp_dir("sweep_pareto");
+  const TempDir temp("sweep_pareto");
+  const std::string& dir = temp.path;
   const std::string out = dir + "/out";
   require_ok(sweep({write_spec(dir, "spec", mac_spec("baseline_int8_16x16")), "--out", out, "-q"}));
   const json records = records_of(out);
@@ -288,7 +303,8 @@ TEST_CASE("sweep: pareto.csv holds exactly the non-dominated feasible designs", 
 }
 
 TEST_CASE("sweep --verify-top: the cycle model agrees on the best designs", "[sweep]") {
-  const std::string dir = kqtest::make_temp_dir("sweep_verify");
+  const TempDir temp("sweep_verify");
+  const std::string& dir = temp.path;
   json spec = mac_spec("baseline_int8_16x16");
   spec["workloads"] = {kqtest::source_path("workloads/test/tiny_cnn.json")};
   spec.erase("constraints");
