@@ -36,7 +36,9 @@ namespace {
 namespace mpi = boost::mpi;
 
 constexpr int kTagRequest = 1;  // worker → rank 0: the last chunk's records, and "more"
-constexpr int kTagAssign = 2;   // rank 0 → worker: the next chunk (empty: done)
+/// rank 0 → worker: the next chunk as {n, point...}, {0} when done. Never an empty vector:
+/// Boost.MPI dereferences the first element of a vector of MPI datatypes it sends.
+constexpr int kTagAssign = 2;
 
 /// What a worker sends with each request: the records of the chunk it just finished.
 struct ChunkRecords {
@@ -101,9 +103,9 @@ int sweep_mpi(const SweepOptions& options) {
         done.points.clear();
         std::vector<uint64_t> chunk;
         world.recv(0, kTagAssign, chunk);
-        if (chunk.empty()) break;
-        done.points.resize(chunk.size());
-        for (size_t i = 0; i < chunk.size(); ++i) session->evaluate(chunk[i], done.points[i]);
+        if (chunk.empty() || chunk[0] == 0) break;
+        done.points.resize(chunk.size() - 1);
+        for (size_t i = 1; i < chunk.size(); ++i) session->evaluate(chunk[i], done.points[i - 1]);
       }
       return 0;
     }
@@ -144,7 +146,9 @@ int sweep_mpi(const SweepOptions& options) {
           for (PointRecords& r : got.points) out->add(r.jsonl, r.csv, std::move(r.digests));
           finished += got.points.size();
           const std::vector<uint64_t> chunk = pool.take(consumers, kMaxChunk);
-          world.send(st->source(), kTagAssign, chunk);
+          std::vector<uint64_t> message{chunk.size()};
+          message.insert(message.end(), chunk.begin(), chunk.end());
+          world.send(st->source(), kTagAssign, message);
           if (chunk.empty()) --active;
         } else {
           bar.update(out->resumed_points() + finished.load(), session->space().points());
