@@ -113,10 +113,9 @@ int sweep_command(int argc, char* argv[]) {
     // Every rank would say it; one line is enough.
     if (launcher_rank() == 0)
       std::fprintf(stderr,
-                   "kqsim sweep: this build of kqsim has no MPI support (Boost.MPI and Open MPI "
-                   "were not found when it was configured); install libboost-mpi-dev and "
-                   "openmpi-bin and rebuild, or run the sweep without mpirun/--mpi (threads: "
-                   "--jobs N)\n");
+                   "kqsim sweep: this build of kqsim has no MPI support (it was configured "
+                   "without Boost.MPI and Open MPI); install libboost-mpi-dev and openmpi-bin "
+                   "and rebuild, or run the sweep without mpirun/--mpi (threads: --jobs N)\n");
     return 2;
   }
   o.jobs = jobs ? jobs : mpi ? 1 : std::max(1u, std::thread::hardware_concurrency());
