@@ -50,6 +50,7 @@ int run_local(const SweepOptions& o) {
     if (!out->done()[p]) pending.push_back(p);
   const uint64_t todo = pending.size();
   const auto t0 = std::chrono::steady_clock::now();
+  const double cpu0 = process_cpu_seconds();
   session.prefit(pending, o.jobs);
   TaskPool pool(std::move(pending));
   ProgressBar bar("points");
@@ -66,7 +67,7 @@ int run_local(const SweepOptions& o) {
   });
   const double seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-  return session.finish(*out, todo, seconds);
+  return session.finish(*out, todo, seconds, process_cpu_seconds() - cpu0);
 }
 
 }  // namespace

@@ -55,7 +55,7 @@ int sweep_mpi(const SweepOptions& options) {
   std::unique_ptr<SweepSession> session;
   std::unique_ptr<SweepOutput> out;
   uint64_t evaluated = 0;
-  double seconds = 0;
+  double seconds = 0, cpu_seconds = 0;
   {
     mpi::environment env(mpi::threading::funneled);
     mpi::communicator world;
@@ -88,6 +88,7 @@ int sweep_mpi(const SweepOptions& options) {
       return worst;
     }
     const auto t0 = std::chrono::steady_clock::now();
+    const double cpu0 = process_cpu_seconds();
     {
       // Every rank fits the quantized weights its points will need up front, on its threads
       // (workers cannot know which points they will get: all of them).
@@ -107,6 +108,7 @@ int sweep_mpi(const SweepOptions& options) {
         done.points.resize(chunk.size() - 1);
         for (size_t i = 1; i < chunk.size(); ++i) session->evaluate(chunk[i], done.points[i - 1]);
       }
+      mpi::reduce(world, process_cpu_seconds() - cpu0, std::plus<double>(), 0);
       return 0;
     }
     // Rank 0: its own threads take from the same pool; this thread answers the workers. A
@@ -167,8 +169,10 @@ int sweep_mpi(const SweepOptions& options) {
       }
     }
     seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    // Every rank's CPU time of the evaluation (rank 0's includes its answering thread).
+    mpi::reduce(world, process_cpu_seconds() - cpu0, cpu_seconds, std::plus<double>(), 0);
   }  // MPI ends here: the verification children below are plain processes
-  return session->finish(*out, evaluated, seconds);
+  return session->finish(*out, evaluated, seconds, cpu_seconds);
 }
 
 }  // namespace kq

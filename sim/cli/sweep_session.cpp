@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <ctime>
 #include <filesystem>
 #include <thread>
 
@@ -78,7 +79,13 @@ std::unique_ptr<SweepOutput> SweepSession::open_output() const {
       workload_names());
 }
 
-int SweepSession::finish(SweepOutput& out, uint64_t evaluated, double seconds) {
+double process_cpu_seconds() {
+  timespec t{};
+  clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &t);
+  return static_cast<double>(t.tv_sec) + static_cast<double>(t.tv_nsec) * 1e-9;
+}
+
+int SweepSession::finish(SweepOutput& out, uint64_t evaluated, double seconds, double cpu_seconds) {
   const std::vector<RecordDigest> records = out.finalize();
   const std::vector<std::string> workloads = workload_names();
   out.write_file("pareto.csv", pareto_csv(spec_, *space_, records, workloads));
@@ -101,8 +108,11 @@ int SweepSession::finish(SweepOutput& out, uint64_t evaluated, double seconds) {
                workloads.size(), evaluated);
     if (out.resumed_points()) fmt::print(", {} resumed", out.resumed_points());
     if (evaluated && seconds > 0)
-      fmt::print(" in {:.2f} s ({:.0f} points/s)", seconds,
+      fmt::print(" in {:.2f} s ({:.0f} points/s", seconds,
                  static_cast<double>(evaluated) / seconds);
+    if (evaluated && seconds > 0 && cpu_seconds > 0)
+      fmt::print(", {:.0f} per CPU-second", static_cast<double>(evaluated) / cpu_seconds);
+    if (evaluated && seconds > 0) fmt::print(")");
     fmt::print("; {} invalid and {} infeasible records\n", invalid, infeasible);
     if (!verified.empty()) {
       uint64_t failed = 0, differ = 0;

@@ -19,6 +19,9 @@ struct PointRecords {
   std::vector<RecordDigest> digests;
 };
 
+/// CPU time of this process so far (all threads), seconds.
+double process_cpu_seconds();
+
 struct SweepOptions {
   std::string spec_path;
   std::string out_dir;
@@ -54,8 +57,9 @@ class SweepSession {
   /// Opens (or resumes) the output folder.
   std::unique_ptr<SweepOutput> open_output() const;
   /// After the last point: final sorted files, pareto.csv, --verify-top runs, summary.md, and
-  /// the outcome on stdout. Returns the exit code.
-  int finish(SweepOutput& out, uint64_t evaluated, double seconds);
+  /// the outcome on stdout (with the evaluation's wall and CPU seconds: points per
+  /// CPU-second do not depend on what else the machine runs). Returns the exit code.
+  int finish(SweepOutput& out, uint64_t evaluated, double seconds, double cpu_seconds);
 
  private:
   SweepOptions options_;
