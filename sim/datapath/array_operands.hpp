@@ -63,6 +63,12 @@ struct ArrayOperands {
 /// PE chain orders it.
 void mac_fold(ArrayOperands& ops, const Step& step, Dataflow dataflow);
 
+namespace detail {
+/// Tests only: false runs the fold kernels on the baseline-x86-64 vector width even on an
+/// AVX2 machine (both give identical values).
+void set_fold_wide_simd(bool enabled);
+}  // namespace detail
+
 /// Executes one fold of a kcnn_bitplane design: for its pixels, channels and filters, the M
 /// plane sums of every window (adder format), each scaled by its α (multiplier format) and
 /// accumulated (accumulator format) in ascending channel and plane order. Layers kept in
