@@ -2,7 +2,9 @@
 // bit for bit, the PE chain's sequential a = a + x·w in ascending k (wrapping for int32).
 #include <catch2/catch.hpp>
 #include <cstring>
+#include <tuple>
 
+#include "models/common/float_formats.hpp"
 #include "models/workload/synthetic.hpp"
 #include "sim/datapath/array_operands.hpp"
 
@@ -44,22 +46,33 @@ void plain_fold(kq::ArrayOperands& o, const kq::Step& s, kq::Dataflow d) {
                static_cast<uint32_t>(o.wi[(g * o.k + k) * o.n + n]);
         } else {
           float& a = o.accf[(g * o.p + p) * o.n + n];
-          a = a + o.xf[(g * o.p + p) * o.k + k] * o.wf[(g * o.k + k) * o.n + n];
+          a = kq::round_to(o.acc_format,
+                           a + kq::round_to(o.mult_format, o.xf[(g * o.p + p) * o.k + k] *
+                                                               o.wf[(g * o.k + k) * o.n + n]));
         }
       }
 }
 
 }  // namespace
 
-TEST_CASE("blocked fp32 and int32 folds equal the sequential PE chain bit for bit", "[unit]") {
+TEST_CASE("blocked folds equal the sequential PE chain bit for bit", "[unit]") {
+  using kq::NumFormat;
   const bool wide = GENERATE(true, false);
   kq::detail::set_fold_wide_simd(wide);
-  for (const bool integer : {false, true})
+  // (integer, multiplier format, accumulator format)
+  const std::vector<std::tuple<bool, NumFormat, NumFormat>> systems = {
+      {false, NumFormat::fp32, NumFormat::fp32}, {false, NumFormat::fp16, NumFormat::fp32},
+      {false, NumFormat::fp16, NumFormat::fp16}, {false, NumFormat::bf16, NumFormat::fp32},
+      {false, NumFormat::fp32, NumFormat::bf16}, {true, NumFormat::int8, NumFormat::int32}};
+  for (const auto& [integer, mul, acc] : systems)
     for (const kq::Dataflow d : {kq::Dataflow::ws, kq::Dataflow::os, kq::Dataflow::is}) {
-      INFO("integer " << integer << " dataflow " << static_cast<int>(d) << " wide " << wide);
+      INFO("integer " << integer << " formats " << static_cast<int>(mul) << " "
+                      << static_cast<int>(acc) << " dataflow " << static_cast<int>(d) << " wide "
+                      << wide);
       // p, k, n off every block size; slices starting inside the operand planes.
       const uint64_t p = 23, k = 37, n = 29;
       kq::ArrayOperands a = operands(integer, 2, p, k, n, 11 + integer);
+      a.mult_format = mul, a.acc_format = acc;
       kq::ArrayOperands b = a;
       for (const auto& sl : std::vector<std::vector<uint64_t>>{{0, 16, 0, 16, 0, 23},
                                                                {16, 21, 16, 13, 3, 17},
