@@ -59,6 +59,14 @@ void TimedUnit::start(uint64_t cycles, uint64_t busy, uint64_t multiplier_busy,
     finished.notify(static_cast<double>(cycles), sc_core::SC_NS);
     if (busy_trace) busy_trace->write(true);
   } else {
+    if (asleep_) {
+      // Book the slept edges, then resume on the clock: the wake-up evaluation runs in a
+      // delta cycle now and re-arms clk.pos(), so the job's first cycle is the next edge.
+      sync_cycles();
+      asleep_ = false;
+      waking_ = true;
+      wake_.notify(sc_core::SC_ZERO_TIME);
+    }
     performed_ = 0;
     spread_.clear();
     if (cycles == 0) return;  // done at once: no cycle to perform
@@ -70,7 +78,24 @@ void TimedUnit::start(uint64_t cycles, uint64_t busy, uint64_t multiplier_busy,
   }
 }
 
+void TimedUnit::sync_cycles() {
+  if (!asleep_) return;
+  // The falling edge at integer ns t: the rising edges of cycles before t have passed.
+  const uint64_t now = now_cycle();
+  const uint64_t slept = now - slept_from_;
+  UnitCycles& c = counts.*cycles_field_;
+  (pending_ ? c.stall : c.idle) += slept;
+  if (multiplier_field_)
+    ((counts.*multiplier_field_).*(pending_ ? &UnitCycles::stall : &UnitCycles::idle)) += slept;
+  slept_from_ = now;
+}
+
 void TimedUnit::tick() {
+  if (waking_) {
+    waking_ = false;
+    next_trigger();  // back to the static sensitivity, clk.pos()
+    return;
+  }
   UnitCycles& c = counts.*cycles_field_;
   UnitCycles* mc = multiplier_field_ ? &(counts.*multiplier_field_) : nullptr;
   const bool working = active_ && performed_ < total_;
@@ -89,6 +114,12 @@ void TimedUnit::tick() {
     if (mc) ++mc->idle;
   }
   if (busy_trace && busy_trace->read() != working) busy_trace->write(working);
+  if (!working) {
+    // Nothing to perform until the controller starts a job: sleep through the edges.
+    asleep_ = true;
+    slept_from_ = now_cycle() + 1;
+    next_trigger(wake_);
+  }
 }
 
 }  // namespace kq

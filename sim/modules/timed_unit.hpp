@@ -33,7 +33,15 @@ class TimedUnit : public sc_core::sc_module {
   }
   /// Set by the controller: whether this unit still has jobs in the current layer (a cycle
   /// without a job is then a stall, otherwise idle).
-  void set_pending(bool pending) { pending_ = pending; }
+  void set_pending(bool pending) {
+    sync_cycles();
+    pending_ = pending;
+  }
+  /// Cycle mode: a unit without a job sleeps until its next job instead of evaluating every
+  /// rising edge, and books the edges it slept through (stall or idle, as the per-edge
+  /// accounting would have) when it wakes, when its pending state changes, and here: the
+  /// controller calls this before it reads `counts`.
+  void sync_cycles();
 
   sc_core::sc_in<bool> clk;
   sc_core::sc_event finished;  ///< fast mode: wakes the controller
@@ -63,6 +71,11 @@ class TimedUnit : public sc_core::sc_module {
     uint64_t q = 0, r = 0, n = 1, err = 0;
   };
   bool active_ = false, pending_ = false;
+  /// Cycle mode, sleeping: cycles from slept_from_ on are not booked yet. waking_: the next
+  /// evaluation is the wake-up (it re-arms the clock sensitivity and performs nothing).
+  bool asleep_ = false, waking_ = false;
+  uint64_t slept_from_ = 0;
+  sc_core::sc_event wake_;
   uint64_t total_ = 0, performed_ = 0, end_cycle_ = 0;
   std::vector<Spread> spread_;  ///< the job's nonzero actions (cycle mode)
   Spread busy_spread_, multiplier_spread_;
