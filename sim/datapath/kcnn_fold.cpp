@@ -67,151 +67,169 @@ KQ_LANES_INLINE T window_sum(const T* xw, uint64_t win) {
   return t;
 }
 
-/// Output pixel p × filters [n, n + NV·lanes): its M plane sums of every channel of the fold
-/// (adder format), each scaled by its α (multiplier format) and accumulated (accumulator
-/// format) in ascending channel and plane order; lanes are filters, each lane the scalar
-/// datapath's own sequence of operations.
-template <typename V, uint64_t NV, typename Ops, typename T>
+/// Output pixels [p, p + PB) × filters [n, n + NV·lanes): their M plane sums of every channel
+/// of the fold (adder format), each scaled by its α (multiplier format) and accumulated
+/// (accumulator format) in ascending channel and plane order. Lanes are filters and each
+/// lane does the scalar datapath's own sequence of operations; the PB pixels are independent
+/// chains that keep the adders' pipeline busy.
+template <typename V, uint64_t NV, uint64_t PB, typename Ops, typename T>
 KQ_LANES_INLINE void column_block(const Fold<T>& f, uint64_t p, uint64_t n) {
   constexpr uint64_t lanes = sizeof(V) / sizeof(T);
   const KcnnOperands& k = *f.k;
   const Step& s = *f.s;
   const uint64_t m_dim = k.planes, win = k.window, nd = f.n_dim;
   const bool need_t = k.sharing || f.beta;
-  V a[NV];
-  for (uint64_t v = 0; v < NV; ++v) lanes::load(a[v], f.acc + p * nd + n + v * lanes);
+  V a[PB][NV];
+  for (uint64_t i = 0; i < PB; ++i)
+    for (uint64_t v = 0; v < NV; ++v) lanes::load(a[i][v], f.acc + (p + i) * nd + n + v * lanes);
   for (uint64_t c = s.r0; c < s.r0 + s.r_len; ++c) {
-    const T* xw = f.x + p * f.k_dim + c * win;
-    const T t = need_t ? window_sum<Ops>(xw, win) : T{};
+    const T* xw[PB];
+    T t[PB];
+    for (uint64_t i = 0; i < PB; ++i) {
+      xw[i] = f.x + (p + i) * f.k_dim + c * win;
+      t[i] = need_t ? window_sum<Ops>(xw[i], win) : T{};
+    }
     for (uint64_t m = 0; m < m_dim; ++m) {
-      V sums[NV];
-      for (uint64_t v = 0; v < NV; ++v) lanes::broadcast(sums[v], T{});
+      V sums[PB][NV];
+      for (uint64_t i = 0; i < PB; ++i)
+        for (uint64_t v = 0; v < NV; ++v) lanes::broadcast(sums[i][v], T{});
       const T* sel_cm = f.sel + ((f.g * f.c_dim + c) * m_dim + m) * win * nd + n;
       for (uint64_t j = 0; j < win; ++j) {
-        V xv;
-        lanes::broadcast(xv, xw[j]);
-        // A ±1 or 0/1 factor is exact: this is the add/sub (or masked add) of the plane.
-        for (uint64_t v = 0; v < NV; ++v) {
-          V sj;
-          lanes::load(sj, sel_cm + j * nd + v * lanes);
-          Ops::sum(sums[v], sums[v], sj * xv);
+        V sj[NV];
+        for (uint64_t v = 0; v < NV; ++v) lanes::load(sj[v], sel_cm + j * nd + v * lanes);
+#pragma GCC unroll 8
+        for (uint64_t i = 0; i < PB; ++i) {
+          V xv;
+          lanes::broadcast(xv, xw[i][j]);
+          // A ±1 or 0/1 factor is exact: this is the add/sub (or masked add) of the plane.
+          for (uint64_t v = 0; v < NV; ++v) Ops::sum(sums[i][v], sums[i][v], sj[v] * xv);
         }
       }
       const uint64_t cm = ((f.g * f.c_dim + c) * m_dim + m) * nd + n;
-      if (k.sharing && !k.filter3d) {  // ±(2·Σ_side − T): doubling and sign are exact
-        V minus_t;
-        lanes::broadcast(minus_t, static_cast<T>(-t));
-        for (uint64_t v = 0; v < NV; ++v) {
-          V sd;
-          lanes::load(sd, f.side + cm + v * lanes);
-          V d;
-          Ops::sum(d, sums[v] + sums[v], minus_t);
-          sums[v] = sd * d;
+      for (uint64_t i = 0; i < PB; ++i) {
+        if (k.sharing && !k.filter3d) {  // ±(2·Σ_side − T): doubling and sign are exact
+          V minus_t;
+          lanes::broadcast(minus_t, static_cast<T>(-t[i]));
+          for (uint64_t v = 0; v < NV; ++v) {
+            V sd, d;
+            lanes::load(sd, f.side + cm + v * lanes);
+            Ops::sum(d, sums[i][v] + sums[i][v], minus_t);
+            sums[i][v] = sd * d;
+          }
         }
-      }
-      if (k.filter3d) {
-        T* pa = f.plane_acc + ((f.g * f.p_dim + p) * m_dim + m) * nd + n;
-        for (uint64_t v = 0; v < NV; ++v) {
-          V q;
-          lanes::load(q, pa + v * lanes);
-          Ops::sum(q, q, sums[v]);
-          lanes::store(pa + v * lanes, q);
-        }
-      } else {
-        for (uint64_t v = 0; v < NV; ++v) {
-          V al;
-          lanes::load(al, f.alpha + cm + v * lanes);
-          V prod;
-          Ops::product(prod, al, sums[v]);
-          Ops::accumulate(a[v], a[v], prod);
+        if (k.filter3d) {
+          T* pa = f.plane_acc + ((f.g * f.p_dim + p + i) * m_dim + m) * nd + n;
+          for (uint64_t v = 0; v < NV; ++v) {
+            V q;
+            lanes::load(q, pa + v * lanes);
+            Ops::sum(q, q, sums[i][v]);
+            lanes::store(pa + v * lanes, q);
+          }
+        } else {
+          for (uint64_t v = 0; v < NV; ++v) {
+            V al, prod;
+            lanes::load(al, f.alpha + cm + v * lanes);
+            Ops::product(prod, al, sums[i][v]);
+            Ops::accumulate(a[i][v], a[i][v], prod);
+          }
         }
       }
     }
-    if (k.filter3d && need_t) {
-      // The window sums are shared by every filter: accumulate them in the first filter
-      // fold only (filter folds are the outer loop, so they are complete after it), and
-      // once per pixel (by its first column block).
-      if (s.c0 == 0 && n == s.c0)
-        Ops::sum(f.window_acc[f.g * f.p_dim + p], f.window_acc[f.g * f.p_dim + p], t);
-    } else if (f.beta) {
-      V tv;
-      lanes::broadcast(tv, t);
-      for (uint64_t v = 0; v < NV; ++v) {
-        V be;
-        lanes::load(be, f.beta + (f.g * f.c_dim + c) * nd + n + v * lanes);
-        V prod;
-        Ops::product(prod, be, tv);
-        Ops::accumulate(a[v], a[v], prod);
+    for (uint64_t i = 0; i < PB; ++i) {
+      if (k.filter3d && need_t) {
+        // The window sums are shared by every filter: accumulate them in the first filter
+        // fold only (filter folds are the outer loop, so they are complete after it), and
+        // once per pixel (by its first column block).
+        T& wa = f.window_acc[f.g * f.p_dim + p + i];
+        if (s.c0 == 0 && n == s.c0) Ops::sum(wa, wa, t[i]);
+      } else if (f.beta) {
+        V tv;
+        lanes::broadcast(tv, t[i]);
+        for (uint64_t v = 0; v < NV; ++v) {
+          V be, prod;
+          lanes::load(be, f.beta + (f.g * f.c_dim + c) * nd + n + v * lanes);
+          Ops::product(prod, be, tv);
+          Ops::accumulate(a[i][v], a[i][v], prod);
+        }
       }
     }
   }
   if (k.filter3d && s.last_pass) {
     // Filter-wise scales apply once the plane sums cover every channel.
-    const T t_all = need_t ? f.window_acc[f.g * f.p_dim + p] : T{};
-    V tv, minus_t;
-    lanes::broadcast(tv, t_all);
-    lanes::broadcast(minus_t, static_cast<T>(-t_all));
-    for (uint64_t m = 0; m < m_dim; ++m) {
-      const T* pa = f.plane_acc + ((f.g * f.p_dim + p) * m_dim + m) * nd + n;
-      const uint64_t gm = (f.g * m_dim + m) * nd + n;
-      for (uint64_t v = 0; v < NV; ++v) {
-        V plane, al;
-        lanes::load(plane, pa + v * lanes);
-        lanes::load(al, f.alpha + gm + v * lanes);
-        if (k.sharing) {
-          // Sharing combines the whole filter's minority-side sum with T once, here.
-          V sd;
-          lanes::load(sd, f.side + gm + v * lanes);
-          V d;
-          Ops::sum(d, plane + plane, minus_t);
-          plane = sd * d;
+    for (uint64_t i = 0; i < PB; ++i) {
+      const T t_all = need_t ? f.window_acc[f.g * f.p_dim + p + i] : T{};
+      V tv, minus_t;
+      lanes::broadcast(tv, t_all);
+      lanes::broadcast(minus_t, static_cast<T>(-t_all));
+      for (uint64_t m = 0; m < m_dim; ++m) {
+        const T* pa = f.plane_acc + ((f.g * f.p_dim + p + i) * m_dim + m) * nd + n;
+        const uint64_t gm = (f.g * m_dim + m) * nd + n;
+        for (uint64_t v = 0; v < NV; ++v) {
+          V plane, al, prod;
+          lanes::load(plane, pa + v * lanes);
+          lanes::load(al, f.alpha + gm + v * lanes);
+          if (k.sharing) {
+            // Sharing combines the whole filter's minority-side sum with T once, here.
+            V sd, d;
+            lanes::load(sd, f.side + gm + v * lanes);
+            Ops::sum(d, plane + plane, minus_t);
+            plane = sd * d;
+          }
+          Ops::product(prod, al, plane);
+          Ops::accumulate(a[i][v], a[i][v], prod);
         }
-        V prod;
-        Ops::product(prod, al, plane);
-        Ops::accumulate(a[v], a[v], prod);
       }
+      if (f.beta)
+        for (uint64_t v = 0; v < NV; ++v) {
+          V be, prod;
+          lanes::load(be, f.beta + f.g * nd + n + v * lanes);
+          Ops::product(prod, be, tv);
+          Ops::accumulate(a[i][v], a[i][v], prod);
+        }
     }
-    if (f.beta)
-      for (uint64_t v = 0; v < NV; ++v) {
-        V be;
-        lanes::load(be, f.beta + f.g * nd + n + v * lanes);
-        V prod;
-        Ops::product(prod, be, tv);
-        Ops::accumulate(a[v], a[v], prod);
-      }
   }
-  for (uint64_t v = 0; v < NV; ++v) lanes::store(f.acc + p * nd + n + v * lanes, a[v]);
+  for (uint64_t i = 0; i < PB; ++i)
+    for (uint64_t v = 0; v < NV; ++v) lanes::store(f.acc + (p + i) * nd + n + v * lanes, a[i][v]);
+}
+
+/// Filters [n, n + NV·lanes) of every pixel of the fold: PB pixels at a time, the rest one by
+/// one.
+template <typename V, uint64_t NV, uint64_t PB, typename Ops, typename T>
+KQ_LANES_INLINE void pixel_blocks(const Fold<T>& f, uint64_t n) {
+  const Step& s = *f.s;
+  uint64_t p = s.t0;
+  for (; p + PB <= s.t0 + s.t_len; p += PB) column_block<V, NV, PB, Ops>(f, p, n);
+  for (; p < s.t0 + s.t_len; ++p) column_block<V, NV, 1, Ops>(f, p, n);
 }
 
 /// Every pixel of the fold; its filters in blocks of 16 (two vectors), 8, then one by one.
-template <typename V, typename Ops, typename T>
+template <typename V, uint64_t PB, typename Ops, typename T>
 KQ_LANES_INLINE void fold_body(const Fold<T>& f) {
   constexpr uint64_t lanes = sizeof(V) / sizeof(T);
   const Step& s = *f.s;
   const uint64_t n1 = s.c0 + s.c_len;
-  for (uint64_t p = s.t0; p < s.t0 + s.t_len; ++p) {
-    uint64_t n = s.c0;
-    for (; n + 2 * lanes <= n1; n += 2 * lanes) column_block<V, 2, Ops>(f, p, n);
-    for (; n + lanes <= n1; n += lanes) column_block<V, 1, Ops>(f, p, n);
-    for (; n < n1; ++n) column_block<T, 1, Ops>(f, p, n);
-  }
+  uint64_t n = s.c0;
+  for (; n + 2 * lanes <= n1; n += 2 * lanes) pixel_blocks<V, 2, PB, Ops>(f, n);
+  for (; n + lanes <= n1; n += lanes) pixel_blocks<V, 1, PB, Ops>(f, n);
+  for (; n < n1; ++n) pixel_blocks<T, 1, PB, Ops>(f, n);
 }
 
 #ifdef KQ_LANES_VECTORS
+// Baseline x86-64 splits an 8-lane vector into two SSE registers: 2 pixels; AVX2: 4.
 template <typename Ops, typename T>
 void fold_base(const Fold<T>& f) {
-  fold_body<typename lanes::Vec8<T>::type, Ops>(f);
+  fold_body<typename lanes::Vec8<T>::type, 2, Ops>(f);
 }
 #ifdef KQ_LANES_AVX2_CLONE
 template <typename Ops, typename T>
 __attribute__((target("avx2"))) void fold_avx2(const Fold<T>& f) {
-  fold_body<typename lanes::Vec8<T>::type, Ops>(f);
+  fold_body<typename lanes::Vec8<T>::type, 4, Ops>(f);
 }
 #endif
 #else
 template <typename Ops, typename T>
 void fold_base(const Fold<T>& f) {
-  fold_body<T, Ops>(f);
+  fold_body<T, 4, Ops>(f);
 }
 #endif
 
