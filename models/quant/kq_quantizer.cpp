@@ -407,26 +407,48 @@ KQ_ALWAYS_INLINE void nearest_all_body(const NearestArgs& a) {
 /// k-means++ distance update for one new centre over points [i0, i1) of the transposed
 /// points xt[t·n + i]: min_d2[i] = min(min_d2[i], ‖x_i − c‖²), summing each term in
 /// ascending t in float (identical points give exactly 0). Returns the block's Σ min_d2 in
-/// double, accumulated in 8 interleaved partial sums (fixed order, so deterministic).
+/// double, accumulated in 8 interleaved partial sums (fixed order, so deterministic). Points
+/// go 8 at a time with their sums in registers: each lane is one point's scalar sum.
 KQ_ALWAYS_INLINE double seed_update_body(const float* xt, uint64_t n, uint32_t dim, const float* c,
-                                         float* min_d2, float* scratch, uint64_t i0, uint64_t i1) {
+                                         float* min_d2, uint64_t i0, uint64_t i1) {
   const uint64_t m = i1 - i0;
-  for (uint64_t i = 0; i < m; ++i) scratch[i] = 0.0f;
-  for (uint32_t t = 0; t < dim; ++t) {
-    const float* row = xt + t * n + i0;
-    const float ct = c[t];
-    for (uint64_t i = 0; i < m; ++i) {
-      const float e = row[i] - ct;
-      scratch[i] += e * e;
-    }
-  }
   float* md = min_d2 + i0;
-  for (uint64_t i = 0; i < m; ++i) md[i] = scratch[i] < md[i] ? scratch[i] : md[i];
   double part[8] = {0, 0, 0, 0, 0, 0, 0, 0};
   uint64_t i = 0;
-  for (; i + 8 <= m; i += 8)
-    for (uint32_t l = 0; l < 8; ++l) part[l] += static_cast<double>(md[i + l]);
-  for (; i < m; ++i) part[0] += static_cast<double>(md[i]);
+#ifdef KQ_VECTOR_EXTENSIONS
+  using V = Vec<8>::F;
+  using VI = Vec<8>::I;
+  for (; i + 8 <= m; i += 8) {
+    V d = V{};
+    for (uint32_t t = 0; t < dim; ++t) {
+      V row;
+      load_vec(row, xt + t * n + i0 + i);
+      const V e = row - c[t];
+      d += e * e;
+    }
+    V old;
+    load_vec(old, md + i);
+    const VI lt = d < old;
+    const V now = lt ? d : old;
+    float lanes[8];
+    std::memcpy(lanes, &now, sizeof lanes);
+    std::memcpy(md + i, lanes, sizeof lanes);
+    for (uint32_t l = 0; l < 8; ++l) part[l] += static_cast<double>(lanes[l]);
+  }
+#endif
+  for (; i < m; ++i) {
+    float d = 0.0f;
+    for (uint32_t t = 0; t < dim; ++t) {
+      const float e = xt[t * n + i0 + i] - c[t];
+      d += e * e;
+    }
+    md[i] = d < md[i] ? d : md[i];
+    // Full blocks of 8 feed the 8 partial sums; the rest goes to the first.
+    if (m - m % 8 <= i)
+      part[0] += static_cast<double>(md[i]);
+    else
+      part[i % 8] += static_cast<double>(md[i]);
+  }
   double s = 0;
   for (double p : part) s += p;
   return s;
@@ -439,8 +461,8 @@ void nearest_all_base(const NearestArgs& a) {
     nearest_all_body<4, 0>(a);
 }
 double seed_update_base(const float* xt, uint64_t n, uint32_t dim, const float* c, float* min_d2,
-                        float* scratch, uint64_t i0, uint64_t i1) {
-  return seed_update_body(xt, n, dim, c, min_d2, scratch, i0, i1);
+                        uint64_t i0, uint64_t i1) {
+  return seed_update_body(xt, n, dim, c, min_d2, i0, i1);
 }
 
 #ifdef KQ_AVX2_CLONE
@@ -453,9 +475,9 @@ __attribute__((target("avx2"))) void nearest_all_avx2(const NearestArgs& a) {
     nearest_all_body<8, 0>(a);
 }
 __attribute__((target("avx2"))) double seed_update_avx2(const float* xt, uint64_t n, uint32_t dim,
-                                                        const float* c, float* min_d2,
-                                                        float* scratch, uint64_t i0, uint64_t i1) {
-  return seed_update_body(xt, n, dim, c, min_d2, scratch, i0, i1);
+                                                        const float* c, float* min_d2, uint64_t i0,
+                                                        uint64_t i1) {
+  return seed_update_body(xt, n, dim, c, min_d2, i0, i1);
 }
 bool use_avx2() {
   static const bool has = __builtin_cpu_supports("avx2");
@@ -471,11 +493,11 @@ void nearest_all(const NearestArgs& a) {
 }
 
 double seed_update(const float* xt, uint64_t n, uint32_t dim, const float* c, float* min_d2,
-                   float* scratch, uint64_t i0, uint64_t i1) {
+                   uint64_t i0, uint64_t i1) {
 #ifdef KQ_AVX2_CLONE
-  if (use_avx2()) return seed_update_avx2(xt, n, dim, c, min_d2, scratch, i0, i1);
+  if (use_avx2()) return seed_update_avx2(xt, n, dim, c, min_d2, i0, i1);
 #endif
-  return seed_update_base(xt, n, dim, c, min_d2, scratch, i0, i1);
+  return seed_update_base(xt, n, dim, c, min_d2, i0, i1);
 }
 
 /// ‖x − c‖² in double: the differences and squares of floats are exact in double, so this
@@ -499,7 +521,6 @@ std::vector<float> seed_plus_plus(const std::vector<float>& points, uint64_t n, 
   for (uint64_t i = 0; i < n; ++i)
     for (uint32_t t = 0; t < dim; ++t) xt[t * n + i] = points[i * dim + t];
   std::vector<float> min_d2(n, std::numeric_limits<float>::infinity());
-  std::vector<float> scratch(std::min(n, kSeedBlock));
   const uint64_t blocks = (n + kSeedBlock - 1) / kSeedBlock;
   std::vector<double> block_sum(blocks);
   std::vector<float> centroids(uint64_t{k} * dim);
@@ -514,8 +535,8 @@ std::vector<float> seed_plus_plus(const std::vector<float>& points, uint64_t n, 
     if (j + 1 == k) break;
     double total = 0;
     for (uint64_t b = 0; b < blocks; ++b) {
-      block_sum[b] = seed_update(xt.data(), n, dim, c, min_d2.data(), scratch.data(),
-                                 b * kSeedBlock, std::min(n, (b + 1) * kSeedBlock));
+      block_sum[b] = seed_update(xt.data(), n, dim, c, min_d2.data(), b * kSeedBlock,
+                                 std::min(n, (b + 1) * kSeedBlock));
       total += block_sum[b];
     }
     // Draw u every time, even when D² is all zero, so the stream does not depend on the data.

@@ -63,6 +63,14 @@ struct ArrayOperands {
 /// PE chain orders it.
 void mac_fold(ArrayOperands& ops, const Step& step, Dataflow dataflow);
 
+namespace detail {
+/// Tests only: false runs the fold kernels on the baseline-x86-64 vector width even on an
+/// AVX2 machine (both give identical values).
+void set_fold_wide_simd(bool enabled);
+/// Whether the fold kernels run their AVX2 clone (the CPU has AVX2 and tests allow it).
+bool fold_wide_simd();
+}  // namespace detail
+
 /// Executes one fold of a kcnn_bitplane design: for its pixels, channels and filters, the M
 /// plane sums of every window (adder format), each scaled by its α (multiplier format) and
 /// accumulated (accumulator format) in ascending channel and plane order. Layers kept in

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstring>
 
 #include "models/common/float_formats.hpp"
 #include "models/quant/reference.hpp"
@@ -31,6 +32,16 @@ std::vector<double> kq_array_weights(const KqLayerWeights& q, const Layer& l) {
 /// Higham's γ_n = n·u / (1 − n·u): the relative error bound of n rounded operations.
 double gamma_n(double n, double u) {
   return n * u / (1.0 - n * u);
+}
+
+/// a holds exactly the values of b, bit for bit (signed zeros too).
+bool same_bits(const std::vector<double>& a, const std::vector<float>& b) {
+  if (a.size() != b.size()) return false;
+  for (size_t i = 0; i < a.size(); ++i) {
+    const double bi = b[i];
+    if (std::memcmp(&a[i], &bi, sizeof bi) != 0) return false;
+  }
+  return true;
 }
 
 std::vector<float> rounded(const std::vector<float>& v, NumFormat f) {
@@ -433,13 +444,17 @@ void NetworkState::finish_array_layer(size_t li) {
   if (check_) {
     // The layer alone: this design's stored output against the float layer (double, original
     // weights) on the same input, so a layer's own quantization error is not mixed with what
-    // its input inherited.
-    const LayerParams& lp = params_->layers[li];
-    const std::vector<double> xd = to_double(input_of(li, 0));
-    const std::vector<double> ref =
-        reference_layer(l, {&xd}, to_double(lp.weight.data), to_double(lp.bias.data));
-    quality_[li].layer_sqnr_db = sqnr_db(ref, to_double(outputs_[li]));
+    // its input inherited. When the check ran that very layer (an fp32 design: the same
+    // weights and bias, bit for bit), its values are reused.
+    if (!check_ref_is_float_layer_) {
+      const LayerParams& lp = params_->layers[li];
+      const std::vector<double> xd = to_double(input_of(li, 0));
+      check_ref_ = reference_layer(l, {&xd}, to_double(lp.weight.data), to_double(lp.bias.data));
+    }
+    quality_[li].layer_sqnr_db = sqnr_db(check_ref_, to_double(outputs_[li]));
   }
+  check_ref_.clear();
+  check_ref_is_float_layer_ = false;
 }
 
 void NetworkState::check_float(size_t li, const std::vector<double>& acc_values,
@@ -452,8 +467,9 @@ void NetworkState::check_float(size_t li, const std::vector<double>& acc_values,
       kq_scaled_output_ ? std::vector<double>{}
                         : to_double(rounded(params_->layers[li].bias.data, ops_.acc_format));
   const std::vector<double> xd = to_double(input_of(li, 0));
-  const std::vector<double> ref = reference_layer(l, {&xd}, wd, bd);
-  const std::vector<double> mag = reference_conv_abs_sum(l, xd, mag_w, bd);
+  ReferenceWithBound r = reference_conv_with_abs_sum(l, xd, wd, mag_w, bd);
+  const std::vector<double>& ref = r.values;
+  const std::vector<double>& mag = r.abs_sums;
   c.kind = "bound";
   for (size_t i = 0; i < ref.size(); ++i) {
     const double err = std::fabs(ref[i] - acc_values[i]);
@@ -465,6 +481,11 @@ void NetworkState::check_float(size_t li, const std::vector<double>& acc_values,
     else if (err > 0)
       c.max_error_over_bound = std::numeric_limits<double>::infinity();
   }
+  // The layer on the input as stored: finish_array_layer's layer SQNR reuses it when these
+  // were the original weights and bias.
+  check_ref_ = std::move(r.values);
+  check_ref_is_float_layer_ = same_bits(wd, params_->layers[li].weight.data) &&
+                              same_bits(bd, params_->layers[li].bias.data);
 }
 
 void NetworkState::run_vector_layer(size_t li) {

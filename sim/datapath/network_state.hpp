@@ -72,6 +72,10 @@ class NetworkState {
   bool kq_scaled_output_ = false;
   double kq_scale_ = 1;
   double act_scale_ = 1;
+  /// The float check's reference of the layer in flight (bias + Σ x·w on the stored input),
+  /// and whether it used the layer's original weights and bias (bit for bit).
+  std::vector<double> check_ref_;
+  bool check_ref_is_float_layer_ = false;
 };
 
 }  // namespace kq

@@ -78,6 +78,8 @@ void Controller::end_layer(uint64_t now) {
   lc.macs = l.macs();
   lc.scalesim_cycles = schedule_->scalesim_cycles();
   const uint64_t cycles = now - layer_start_;
+  array_.sync_cycles();  // cycle mode: the edges a sleeping unit has not booked yet
+  vector_.sync_cycles();
   if (mode_ == SimMode::fast) {
     // Fast mode booked busy cycles when jobs started; the rest of the layer follows from
     // the timestamps.

@@ -3,30 +3,29 @@
 namespace kq {
 namespace {
 
-/// Share of `total` issued in cycle i of n, so the shares of cycles 0..n−1 add to `total`.
-inline uint64_t share(uint64_t total, uint64_t i, uint64_t n) {
-  __extension__ typedef unsigned __int128 u128;
-  return static_cast<uint64_t>((u128{total} * (i + 1)) / n - (u128{total} * i) / n);
-}
-
-void add_share(ActionCounts& to, const ActionCounts& job, uint64_t i, uint64_t n) {
-  for (int f = 0; f < kNumFormats; ++f) {
-    to.multiplications[f] += share(job.multiplications[f], i, n);
-    to.additions[f] += share(job.additions[f], i, n);
+/// The counters a job spreads over its cycles, paired with the job's totals.
+template <typename F>
+void for_each_spread_field(ActionCounts& to, const ActionCounts& job, F f) {
+  for (int i = 0; i < kNumFormats; ++i) {
+    f(to.multiplications[i], job.multiplications[i]);
+    f(to.additions[i], job.additions[i]);
   }
-  to.comparisons += share(job.comparisons, i, n);
-  to.narrow_multiplications += share(job.narrow_multiplications, i, n);
+  f(to.comparisons, job.comparisons);
+  f(to.narrow_multiplications, job.narrow_multiplications);
   for (int b = 0; b < kNumBuffers; ++b) {
-    to.buffers[b].read_words += share(job.buffers[b].read_words, i, n);
-    to.buffers[b].write_words += share(job.buffers[b].write_words, i, n);
-    to.buffers[b].read_bits += share(job.buffers[b].read_bits, i, n);
-    to.buffers[b].write_bits += share(job.buffers[b].write_bits, i, n);
+    f(to.buffers[b].read_words, job.buffers[b].read_words);
+    f(to.buffers[b].write_words, job.buffers[b].write_words);
+    f(to.buffers[b].read_bits, job.buffers[b].read_bits);
+    f(to.buffers[b].write_bits, job.buffers[b].write_bits);
   }
-  to.register_read_bits += share(job.register_read_bits, i, n);
-  to.register_write_bits += share(job.register_write_bits, i, n);
+  f(to.register_read_bits, job.register_read_bits);
+  f(to.register_write_bits, job.register_write_bits);
 }
 
 }  // namespace
+
+TimedUnit::Spread::Spread(uint64_t total, uint64_t cycles, uint64_t* to_counter)
+    : to(to_counter), q(total / cycles), r(total % cycles), n(cycles) {}
 
 TimedUnit::TimedUnit(sc_core::sc_module_name name, SimMode mode,
                      UnitCycles ActionCounts::*cycles_field,
@@ -47,8 +46,6 @@ void TimedUnit::start(uint64_t cycles, uint64_t busy, uint64_t multiplier_busy,
                       const ActionCounts& actions) {
   active_ = true;
   total_ = cycles;
-  busy_ = busy;
-  multiplier_busy_ = multiplier_busy;
   if (mode_ == SimMode::fast) {
     // The whole job is determined now: book it and sleep until it ends.
     counts += actions;
@@ -62,21 +59,52 @@ void TimedUnit::start(uint64_t cycles, uint64_t busy, uint64_t multiplier_busy,
     finished.notify(static_cast<double>(cycles), sc_core::SC_NS);
     if (busy_trace) busy_trace->write(true);
   } else {
-    job_ = actions;
+    if (asleep_) {
+      // Book the slept edges, then resume on the clock: the wake-up evaluation runs in a
+      // delta cycle now and re-arms clk.pos(), so the job's first cycle is the next edge.
+      sync_cycles();
+      asleep_ = false;
+      waking_ = true;
+      wake_.notify(sc_core::SC_ZERO_TIME);
+    }
     performed_ = 0;
+    spread_.clear();
+    if (cycles == 0) return;  // done at once: no cycle to perform
+    for_each_spread_field(counts, actions, [&](uint64_t& to, uint64_t total) {
+      if (total) spread_.emplace_back(total, cycles, &to);
+    });
+    busy_spread_ = Spread(busy, cycles, nullptr);
+    multiplier_spread_ = Spread(multiplier_busy, cycles, nullptr);
   }
 }
 
+void TimedUnit::sync_cycles() {
+  if (!asleep_) return;
+  // The falling edge at integer ns t: the rising edges of cycles before t have passed.
+  const uint64_t now = now_cycle();
+  const uint64_t slept = now - slept_from_;
+  UnitCycles& c = counts.*cycles_field_;
+  (pending_ ? c.stall : c.idle) += slept;
+  if (multiplier_field_)
+    ((counts.*multiplier_field_).*(pending_ ? &UnitCycles::stall : &UnitCycles::idle)) += slept;
+  slept_from_ = now;
+}
+
 void TimedUnit::tick() {
+  if (waking_) {
+    waking_ = false;
+    next_trigger();  // back to the static sensitivity, clk.pos()
+    return;
+  }
   UnitCycles& c = counts.*cycles_field_;
   UnitCycles* mc = multiplier_field_ ? &(counts.*multiplier_field_) : nullptr;
   const bool working = active_ && performed_ < total_;
   if (working) {
     // A job's busy cycles (and its multipliers') are spread evenly over its length, like its
     // actions: the fold is the unit of timing.
-    add_share(counts, job_, performed_, total_);
-    ++(share(busy_, performed_, total_) ? c.busy : c.stall);
-    if (mc) ++(share(multiplier_busy_, performed_, total_) ? mc->busy : mc->stall);
+    for (Spread& sp : spread_) *sp.to += sp.next();
+    ++(busy_spread_.next() ? c.busy : c.stall);
+    if (mc) ++(multiplier_spread_.next() ? mc->busy : mc->stall);
     ++performed_;
   } else if (pending_) {
     ++c.stall;
@@ -86,6 +114,12 @@ void TimedUnit::tick() {
     if (mc) ++mc->idle;
   }
   if (busy_trace && busy_trace->read() != working) busy_trace->write(working);
+  if (!working) {
+    // Nothing to perform until the controller starts a job: sleep through the edges.
+    asleep_ = true;
+    slept_from_ = now_cycle() + 1;
+    next_trigger(wake_);
+  }
 }
 
 }  // namespace kq

@@ -1,6 +1,7 @@
 #pragma once
 #include <cstdint>
 #include <systemc>
+#include <vector>
 
 #include "models/cost/action_counts.hpp"
 #include "sim/modules/sim_clock.hpp"
@@ -32,7 +33,15 @@ class TimedUnit : public sc_core::sc_module {
   }
   /// Set by the controller: whether this unit still has jobs in the current layer (a cycle
   /// without a job is then a stall, otherwise idle).
-  void set_pending(bool pending) { pending_ = pending; }
+  void set_pending(bool pending) {
+    sync_cycles();
+    pending_ = pending;
+  }
+  /// Cycle mode: a unit without a job sleeps until its next job instead of evaluating every
+  /// rising edge, and books the edges it slept through (stall or idle, as the per-edge
+  /// accounting would have) when it wakes, when its pending state changes, and here: the
+  /// controller calls this before it reads `counts`.
+  void sync_cycles();
 
   sc_core::sc_in<bool> clk;
   sc_core::sc_event finished;  ///< fast mode: wakes the controller
@@ -44,9 +53,32 @@ class TimedUnit : public sc_core::sc_module {
   SimMode mode_;
   UnitCycles ActionCounts::*cycles_field_;
   UnitCycles ActionCounts::*multiplier_field_;
+  /// A job total issued over its n cycles: cycle i issues ⌊total·(i+1)/n⌋ − ⌊total·i/n⌋, so
+  /// the cycles' shares add up to the total and differ by at most one. Kept incrementally
+  /// (quotient q, remainder r, err = r·i mod n), which is that same share without a division.
+  struct Spread {
+    Spread() = default;
+    Spread(uint64_t total, uint64_t cycles, uint64_t* to_counter);
+    uint64_t next() {
+      if (err >= n - r) {
+        err -= n - r;
+        return q + 1;
+      }
+      err += r;
+      return q;
+    }
+    uint64_t* to = nullptr;  ///< the counter of `counts` it adds to
+    uint64_t q = 0, r = 0, n = 1, err = 0;
+  };
   bool active_ = false, pending_ = false;
-  uint64_t total_ = 0, performed_ = 0, end_cycle_ = 0, busy_ = 0, multiplier_busy_ = 0;
-  ActionCounts job_;
+  /// Cycle mode, sleeping: cycles from slept_from_ on are not booked yet. waking_: the next
+  /// evaluation is the wake-up (it re-arms the clock sensitivity and performs nothing).
+  bool asleep_ = false, waking_ = false;
+  uint64_t slept_from_ = 0;
+  sc_core::sc_event wake_;
+  uint64_t total_ = 0, performed_ = 0, end_cycle_ = 0;
+  std::vector<Spread> spread_;  ///< the job's nonzero actions (cycle mode)
+  Spread busy_spread_, multiplier_spread_;
 };
 
 }  // namespace kq
