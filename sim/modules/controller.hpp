@@ -1,6 +1,7 @@
 #pragma once
 #include <array>
 #include <memory>
+#include <string>
 #include <systemc>
 #include <vector>
 
@@ -37,6 +38,10 @@ class Controller : public sc_core::sc_module {
 
   sc_core::sc_in<bool> clk;
   bool finished() const { return finished_; }
+  /// What the controller waits for right now, naming the module it waits on (the
+  /// watchdog's message when the simulation stops making progress).
+  std::string waiting_for() const;
+  uint64_t activity = 0;  ///< decisions that changed something, for the watchdog
   const NetworkCost& result() const { return result_; }
   Handshakes* trace = nullptr;
   /// Called after each layer with (layers done, layers total).
