@@ -5,6 +5,7 @@
 #include <string>
 
 #include "sim/cli/compare_command.hpp"
+#include "sim/cli/regress_command.hpp"
 #include "sim/cli/run_command.hpp"
 
 namespace kq {
@@ -19,7 +20,8 @@ void print_usage(std::FILE* f) {
                "commands:\n"
                "  run      simulate one workload on one architecture and write a report\n"
                "  compare  run one workload on a baseline and several designs; tables, plots, "
-               "page\n",
+               "page\n"
+               "  regress  re-run the regression suite and compare it with its goldens\n",
                KQSIM_VERSION);
 }
 
@@ -41,6 +43,7 @@ int cli_main(int argc, char* argv[]) {
   }
   if (cmd == "run") return run_command(argc - 1, argv + 1);
   if (cmd == "compare") return compare_command(argc - 1, argv + 1);
+  if (cmd == "regress") return regress_command(argc - 1, argv + 1);
   std::fprintf(stderr, "kqsim: unknown command \"%s\" (try kqsim --help)\n", cmd.c_str());
   return 2;
 }
