@@ -15,6 +15,7 @@
 #include "models/config/stress_config.hpp"
 #include "models/config/tech_table.hpp"
 #include "models/cost/analytic_model.hpp"
+#include "models/mapping/count_headroom.hpp"
 #include "models/mapping/schedule.hpp"
 #include "models/quant/quantized_network.hpp"
 #include "models/report/output_dir.hpp"
@@ -186,6 +187,9 @@ int run_command(int argc, char* argv[]) {
       Schedule(w.layers[i], arch, quantized.kcnn_layer(i), quantized.kq_layer(i));
     // The fp32 MAC array of the same size, for the savings a report states (closed form).
     const ArchConfig baseline_arch = fp32_mac_baseline(arch);
+    // Counters are uint64 sums: refuse a design × network whose counts could wrap.
+    check_count_headroom(w, arch, stress, &quantized);
+    check_count_headroom(w, baseline_arch, StressConfig{});
     const NetworkCost baseline = analytic_network(w, baseline_arch);
     rep.baseline_arch = &baseline_arch;
     rep.baseline = &baseline;
