@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <cmath>
 
 #include "models/common/input_error.hpp"
@@ -14,9 +15,12 @@ void check_count_headroom(const Workload& w, const ArchConfig& arch, const Stres
   using ld = long double;
   const ld limit = std::ldexp(ld{1}, 62);
   const ld ar = arch.array.rows, ac = arch.array.cols;
-  // A fold's DRAM traffic and fills are bounded by the tiles it must fit into.
+  // A fold's DRAM traffic and fills are bounded by the tiles it must fit into, and by the
+  // layer's data (at most 32 bits per element) plus the KCNN scales and KQ codebook.
   ld tile_bits = 0;
   for (const BufferSpec& b : arch.buffers) tile_bits += ld{8} * static_cast<ld>(b.capacity_bytes);
+  const ld side_bits = ld{8} * (static_cast<ld>(arch.buffer(BufferId::scale).capacity_bytes) +
+                                static_cast<ld>(arch.buffer(BufferId::codebook).capacity_bytes));
   const ld wait = static_cast<ld>(arch.dram.latency_cycles) +
                   static_cast<ld>(stress.dram_latency_jitter_cycles);
   const ld hold = static_cast<ld>(stress.backpressure_max_cycles);
@@ -24,6 +28,11 @@ void check_count_headroom(const Workload& w, const ArchConfig& arch, const Stres
   for (size_t i = 0; i < w.layers.size(); ++i) {
     const Layer& l = w.layers[i];
     ld bound = 0;
+    const ld data_bits =
+        32 *
+        (static_cast<ld>(l.in.elements()) * static_cast<ld>(std::max<size_t>(l.inputs.size(), 1)) +
+         static_cast<ld>(l.weight_params()) + static_cast<ld>(l.out.elements()));
+    const ld traffic = std::min(tile_bits, data_bits + side_bits);
     if (l.on_array()) {
       const Schedule s(l, arch, quantized ? quantized->kcnn_layer(i) : nullptr,
                        quantized ? quantized->kq_layer(i) : nullptr);
@@ -39,7 +48,7 @@ void check_count_headroom(const Workload& w, const ArchConfig& arch, const Stres
       // Per fold: fill, drain and skew, three DRAM requests each waiting and moving up to the
       // tiles, a back-pressure hold. Per MAC: a streamed operand row through ports of at
       // least 8 bits, and at most four 32-bit operands and partial sums moved and registered.
-      const ld per_fold = 3 * (ar + ac) + 3 * (wait + tile_bits) + hold + 16;
+      const ld per_fold = 3 * (ar + ac) + 3 * (wait + traffic) + hold + 16;
       const ld per_mac = 4 * (ar + 2 * ac) + 4 * 4 * 32 + 16;
       bound = folds * per_fold + macs * per_mac;
     } else {
@@ -47,7 +56,7 @@ void check_count_headroom(const Workload& w, const ArchConfig& arch, const Stres
       // in bits, once per input.
       const ld elements = static_cast<ld>(l.in.elements()) * static_cast<ld>(l.inputs.size() + 1) +
                           static_cast<ld>(l.out.elements());
-      bound = elements * 4 * 64 + 3 * (wait + tile_bits) + hold + 16;
+      bound = elements * 4 * 64 + 3 * (wait + traffic) + hold + 16;
     }
     total += bound;
     if (total > limit)

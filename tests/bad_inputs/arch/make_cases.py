@@ -50,9 +50,9 @@ def args(workload="tiny_cnn.json", mode="fast", arch="@DIR@/arch.json"):
 CASES = {}
 
 
-def case(name, content, expect, run_args=None):
+def case(name, content, expect, run_args=None, extra=None):
     assert name not in CASES, name
-    CASES[name] = (content, expect, run_args or args())
+    CASES[name] = (content, expect, run_args or args(), extra or {})
 
 
 def buf(name, **kv):
@@ -194,6 +194,20 @@ case("single_buffered_still_too_small",
      edit(lambda a: a["buffers"]["weight"].update(capacity_bytes=256, double_buffered=False)),
      "/buffers/weight/capacity_bytes")
 
+# --- a valid design and a valid network whose counts together pass 64 bits: 6.5e17 MACs
+# (the loader's limit is 2^64) move ~100 register bits each
+def roomy(a):
+    for b in a["buffers"].values():
+        b["capacity_bytes"] = 2**40
+
+
+huge = {"name": "huge", "input": {"channels": 65536, "height": 4096, "width": 4096},
+        "layers": [{"name": "conv", "type": "conv2d", "out_channels": 65536, "kernel": 3,
+                    "padding": 1}]}
+case("counts_overflow_64_bits", edit(roomy), 'workload.json: /layers/0: layer "conv"',
+     ["run", "--arch", "@DIR@/arch.json", "--workload", "@DIR@/workload.json", "--mode",
+      "analytic", "--out", "@OUT@"], {"workload.json": json.dumps(huge) + "\n"})
+
 # --- the path itself is not a file
 case("arch_is_directory", None, "is a directory", args(arch="@DIR@"))
 case("arch_is_device", None, "not a regular file", args(arch="/dev/zero"))
@@ -201,7 +215,7 @@ case("arch_missing", None, "cannot open file", args(arch="@DIR@/absent.json"))
 
 
 def main():
-    for name, (content, expect, run_args) in CASES.items():
+    for name, (content, expect, run_args, extra) in CASES.items():
         d = os.path.join(here, name)
         shutil.rmtree(d, ignore_errors=True)
         os.makedirs(d)
@@ -209,6 +223,9 @@ def main():
             data = content.encode() if isinstance(content, str) else content
             with open(os.path.join(d, "arch.json"), "wb") as f:
                 f.write(data)
+        for file_name, text_ in extra.items():
+            with open(os.path.join(d, file_name), "w") as f:
+                f.write(text_)
         with open(os.path.join(d, "args"), "w") as f:
             f.write("\n".join(run_args) + "\n")
         with open(os.path.join(d, "expect"), "w") as f:
