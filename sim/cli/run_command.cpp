@@ -158,6 +158,15 @@ int run_command(int argc, char* argv[]) {
     if (!weights_path.empty()) rep.inputs.push_back({"weights", weights_path});
     if (!input_path.empty()) rep.inputs.push_back({"input", input_path});
 
+    // Map the layers with the design's own options before any tensor is made or quantized,
+    // so a buffer too small for one fold is reported at once, not after minutes of k-means.
+    // (KCNN sharing or zero-skipping counts from the planes, and imported KQ codebooks set
+    // their own K: those are checked after quantization, below.)
+    const bool counts_need_planes =
+        arch.kcnn && (arch.kcnn->window_sum_sharing || arch.kcnn->zero_skip);
+    if (!counts_need_planes && !(arch.kq && !weights_path.empty()))
+      for (const Layer& l : w.layers) Schedule(l, arch);
+
     // Imported SCALE-Sim layer lists read independent inputs of their own shapes: no values.
     const bool connected = !w.independent_layers;
     if (!connected && (!weights_path.empty() || !input_path.empty()))
