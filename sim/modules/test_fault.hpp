@@ -10,8 +10,9 @@ namespace kq {
 /// accident). Reports of such a run say so (`test_fault` in report.json).
 ///   array_extra_cycle: every MAC-array job takes one cycle more than its fold says, as if
 ///     someone changed the drain by one cycle (`kqsim regress` must flag it);
-///   stuck_dram: the DRAM link never completes a request from its fifth on (a hang the
-///     watchdog must turn into an error);
+///   stuck_dram: the DRAM link never completes the first request from its fifth on that
+///     moves bytes over a non-ideal link, nor any after it (a hang the watchdog must turn
+///     into an error);
 ///   stuck_array: the MAC array never finishes its second job.
 enum class TestFault { none, array_extra_cycle, stuck_dram, stuck_array };
 
