@@ -144,6 +144,7 @@ int run_command(int argc, char* argv[]) {
   try {
     watchdog_cycles =
         read_stress(stress, latency_jitter, bandwidth_jitter, backpressure, watchdog, mode_name);
+    check_output_target(out_dir);  // a refused --out costs nothing
     const ArchConfig arch = load_arch_config(arch_path);
     const TechTable tech = load_tech_table(arch.tech_file, arch.tech_node_nm);
     const Workload w = load_workload(workload_path);  // .json, or a SCALE-Sim .csv
