@@ -27,13 +27,9 @@ struct Accelerator : sc_core::sc_module {
         array("mac_array", o.mode, arch.array.dataflow, arch.kcnn.has_value()),
         vector("vector_unit", o.mode, &ActionCounts::vector),
         controller("controller", w, arch, o.mode, dram, array, vector, state, quantized),
-        watchdog(
-            "watchdog", o.mode,
-            o.watchdog_cycles ? o.watchdog_cycles : default_watchdog_cycles(arch, o.stress),
-            [this] {
-              return dram.activity + array.activity + vector.activity + controller.activity;
-            },
-            [this] { return controller.waiting_for(); }) {
+        watchdog(o.watchdog_cycles ? o.watchdog_cycles : default_watchdog_cycles(arch, o.stress),
+                 {&dram.activity, &array.activity, &vector.activity, &controller.activity},
+                 [this] { return controller.waiting_for(); }) {
     const SimMode mode = o.mode;
     array.set_backpressure(o.stress.backpressure_max_cycles,
                            stress_stream_seed(o.stress.seed, StressStream::mac_array));
@@ -42,6 +38,7 @@ struct Accelerator : sc_core::sc_module {
     array.set_extra_cycle(o.test_fault == TestFault::array_extra_cycle);
     if (o.test_fault == TestFault::stuck_array) array.set_stuck_job(1);
     if (o.test_fault == TestFault::stuck_dram) dram.set_stuck_ticket(4);
+    if (mode == SimMode::cycle) controller.watchdog = &watchdog;
     // Fast mode has no clock at all: nothing ticks, time jumps from event to event.
     sc_core::sc_signal_in_if<bool>* c = &no_clock;
     if (mode == SimMode::cycle) {
@@ -53,7 +50,6 @@ struct Accelerator : sc_core::sc_module {
     array.clk(*c);
     vector.clk(*c);
     controller.clk(*c);
-    watchdog.clk(*c);
   }
   std::unique_ptr<sc_core::sc_clock> clock;
   sc_core::sc_signal<bool> no_clock{"no_clock"};

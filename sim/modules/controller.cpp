@@ -118,7 +118,7 @@ void Controller::end_layer(uint64_t now) {
 }
 
 void Controller::evaluate() {
-  if (finished_) return;
+  if (finished_ || (watchdog && watchdog->check())) return;
   const uint64_t now = now_cycle();
   for (;;) {
     if (!layer_active_) {

@@ -2,33 +2,27 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
+#include <systemc>
+
+#include "sim/modules/sim_clock.hpp"
+
 namespace kq {
 
-Watchdog::Watchdog(sc_core::sc_module_name name, SimMode mode, uint64_t limit_cycles,
-                   std::function<uint64_t()> activity, std::function<std::string()> waiting_for)
-    : sc_module(name),
-      clk("clk"),
-      limit_(limit_cycles),
+Watchdog::Watchdog(uint64_t limit_cycles, std::vector<const uint64_t*> activity,
+                   std::function<std::string()> waiting_for)
+    : limit_(limit_cycles),
       activity_(std::move(activity)),
-      waiting_for_(std::move(waiting_for)) {
-  if (mode == SimMode::cycle) {
-    SC_METHOD(check);
-    sensitive << clk.neg();
-    dont_initialize();
-  }
-}
+      waiting_for_(std::move(waiting_for)),
+      period_(std::clamp<uint64_t>(limit_cycles / 8, 1, 1024)),
+      until_sample_(period_) {}
 
-void Watchdog::check() {
-  const uint64_t a = activity_();
-  if (a != last_activity_) {
-    last_activity_ = a;
-    quiet_ = 0;
-    return;
-  }
-  if (++quiet_ < limit_ || fired()) return;
+bool Watchdog::fire() {
+  if (fired()) return true;
   verdict_ = fmt::format("watchdog: no progress for {} cycles at cycle {}: {}", quiet_, now_cycle(),
                          waiting_for_());
   sc_core::sc_stop();
+  return true;
 }
 
 }  // namespace kq

@@ -3,9 +3,7 @@
 #include <functional>
 #include <stdexcept>
 #include <string>
-#include <systemc>
-
-#include "sim/modules/sim_clock.hpp"
+#include <vector>
 
 namespace kq {
 
@@ -16,28 +14,45 @@ class SimulationStuck : public std::runtime_error {
   explicit SimulationStuck(const std::string& message) : std::runtime_error(message) {}
 };
 
-/// Watches the modules' activity counters. Cycle mode: on every falling edge it compares the
-/// sum with the last one seen; `limit_cycles` edges without any module moving data or doing
-/// work is a hang, and it stops the simulation with a description of what the controller
-/// waits for. (A correct model is never that quiet for long: the only silent stretches are
-/// DRAM latency and back-pressure holds, which the default limit exceeds many times over.)
-/// Fast mode has no clock: a hang there is an event queue that runs dry before the network
-/// is done, which simulate() detects when sc_start returns.
-class Watchdog : public sc_core::sc_module {
+/// Watches the modules' activity counters in cycle mode. The controller calls check() on
+/// every falling clock edge it decides on (no process of its own: one more SystemC process
+/// per cycle would cost cycle mode several percent), and the counters are summed every
+/// `period` edges only (limit / 8, at most 1024). When the sum has not moved for at least
+/// `limit_cycles` edges, no module moved data or did work all that time: a hang. check() then
+/// stops the simulation with a description of what the controller waits for. (A correct model
+/// is never that quiet for long: the only silent stretches are DRAM latency and back-pressure
+/// holds, which the default limit exceeds many times over. The sum only grows, so equal
+/// samples prove the whole stretch between them silent: no false alarm, and a hang is caught
+/// within limit + period edges.) Fast mode has no clock: a hang there is an event queue that
+/// runs dry before the network is done, which simulate() detects when sc_start returns.
+class Watchdog {
  public:
-  SC_HAS_PROCESS(Watchdog);
-  Watchdog(sc_core::sc_module_name name, SimMode mode, uint64_t limit_cycles,
-           std::function<uint64_t()> activity, std::function<std::string()> waiting_for);
+  Watchdog(uint64_t limit_cycles, std::vector<const uint64_t*> activity,
+           std::function<std::string()> waiting_for);
 
-  sc_core::sc_in<bool> clk;
+  /// One falling edge; returns true when the watchdog fires (it has called sc_stop()).
+  bool check() {
+    if (--until_sample_) return false;
+    until_sample_ = period_;
+    uint64_t a = 0;
+    for (const uint64_t* c : activity_) a += *c;
+    if (a != last_activity_) {
+      last_activity_ = a;
+      quiet_ = 0;
+      return false;
+    }
+    quiet_ += period_;
+    return quiet_ >= limit_ && fire();
+  }
   bool fired() const { return !verdict_.empty(); }
   const std::string& verdict() const { return verdict_; }
 
  private:
-  void check();
+  bool fire();
   uint64_t limit_;
-  std::function<uint64_t()> activity_;
+  std::vector<const uint64_t*> activity_;
   std::function<std::string()> waiting_for_;
+  uint64_t period_, until_sample_;
   uint64_t last_activity_ = 0, quiet_ = 0;
   std::string verdict_;
 };

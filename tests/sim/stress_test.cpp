@@ -218,7 +218,12 @@ TEST_CASE("the watchdog turns a hang into exit code 3 naming the module and cycl
                                     "--watchdog-cycles", "500", "--out", dir + "/x", "-q"},
                                    {{"KQSIM_TEST_FAULT", "stuck_dram"}});
   CHECK(r.exit_code == 3);
-  CHECK(r.err.find("no progress for 500 cycles") != std::string::npos);
+  // Sampled every limit / 8 = 62 cycles: caught within the limit plus one period.
+  const size_t at = r.err.find("no progress for ");
+  REQUIRE(at != std::string::npos);
+  const uint64_t quiet = std::stoull(r.err.substr(at + 16));
+  CHECK(quiet >= 500);
+  CHECK(quiet <= 500 + 62);
   // A healthy run never trips it, even with the limit just above the quietest stretch
   // (latency 20 + jitter 37 + hold 9 + 2).
   const auto ok = kqtest::run_kqsim(
