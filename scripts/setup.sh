@@ -2,7 +2,8 @@
 # Installs the Debian packages kqsim needs (only those missing) and builds into build/.
 # Usage: scripts/setup.sh [--sanitize] [--tests]
 #   --sanitize  ASan+UBSan build in build-sanitize/
-#   --tests     also the packages only the test suite needs (headless Chromium for the page test)
+#   --tests     also what only the test suite needs: headless Chromium for the page test, clang
+#               and libFuzzer for the fuzz targets (built then too)
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 sanitize=0
@@ -21,6 +22,8 @@ packages+=(libonnx-dev libprotobuf-dev)  # ONNX import (models/onnx/)
 packages+=(libboost-mpi-dev openmpi-bin)
 # chromium: the compare page is loaded and screenshotted headless (tests/scripts/check_page.py).
 test_packages=(chromium)
+# clang and its fuzzer runtime: the libFuzzer targets (tests/fuzz); the main build stays g++.
+test_packages+=(clang libclang-rt-14-dev)
 [ "$tests" -eq 1 ] && packages+=("${test_packages[@]}")
 missing=()
 for p in "${packages[@]}"; do
@@ -39,5 +42,8 @@ if [ "$sanitize" -eq 1 ]; then
   build_dir="$root/build-sanitize"
   cmake_args=(-DCMAKE_BUILD_TYPE=RelWithDebInfo -DKQSIM_SANITIZE=ON)
 fi
+# The test suite also builds the fuzz targets (skipped by the sanitizer build, which they
+# would duplicate).
+[ "$tests" -eq 1 ] && cmake_args+=(-DKQSIM_FUZZ=ON)
 cmake -S "$root" -B "$build_dir" "${cmake_args[@]}" >/dev/null
 cmake --build "$build_dir" -j "$(nproc)"

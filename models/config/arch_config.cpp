@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <filesystem>
 
 #include "models/config/json_reader.hpp"
@@ -145,7 +146,11 @@ ArchConfig parse(const nlohmann::json& j, const std::string& file) {
   ArchConfig a;
   a.file = file;
   a.name = r.get_string("name");
-  if (a.name.empty()) r.fail("name", "expected a non-empty string");
+  // The name heads reports, tables and one-line messages.
+  if (a.name.empty() || a.name.size() > 128 ||
+      std::any_of(a.name.begin(), a.name.end(),
+                  [](char c) { return static_cast<unsigned char>(c) < 0x20 || c == 0x7f; }))
+    r.fail("name", "expected 1 to 128 characters without control characters");
   a.datapath = r.get_enum("datapath", {"mac_array", "kcnn_bitplane", "kq_codebook"});
   const bool kcnn = a.datapath == "kcnn_bitplane";
   const bool kq = a.datapath == "kq_codebook";
@@ -254,6 +259,7 @@ ArchConfig parse(const nlohmann::json& j, const std::string& file) {
 
   ObjReader t = r.object("tech");
   const std::string table = t.get_string("table");
+  if (table.empty()) t.fail("table", "expected the path of a technology table");
   a.tech_node_nm = static_cast<uint32_t>(t.get_u64("node_nm", 1, 1000));
   t.finish();
   namespace fs = std::filesystem;

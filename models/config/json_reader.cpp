@@ -4,8 +4,8 @@
 
 #include <algorithm>
 #include <cmath>
-#include <fstream>
-#include <sstream>
+
+#include "models/common/input_file.hpp"
 
 namespace kq {
 namespace {
@@ -31,15 +31,22 @@ std::string escape_pointer_token(const std::string& key) {
   return out;
 }
 
-std::string short_value(const json& v) {
+/// "a number 16.5", "string \"16\"", "null": what a value was, for "expected X, got Y".
+std::string type_and_value(const json& v) {
+  if (v.is_null()) return "null";
   std::string s = v.dump();
   if (s.size() > 40) s = s.substr(0, 37) + "...";
-  return s;
+  return type_name(v) + " " + s;
 }
 
 }  // namespace
 
 json parse_json_text(const std::string& text, const std::string& file_name) {
+  // nlohmann's lexer takes a NUL byte for the end of the input, so a valid document followed
+  // by a NUL and binary garbage would parse; JSON text never holds a raw NUL.
+  if (const size_t nul = text.find('\0'); nul != std::string::npos)
+    throw InputError(file_name, "",
+                     fmt::format("malformed JSON at byte {}: NUL byte (a binary file?)", nul + 1));
   // Track the keys of every open object to reject duplicates, and the depth to refuse
   // pathological nesting before it costs stack.
   std::vector<std::set<std::string>> open_keys;
@@ -72,16 +79,15 @@ json parse_json_text(const std::string& text, const std::string& file_name) {
     throw InputError(
         file_name, "",
         fmt::format("malformed JSON at byte {}: {}", e.byte, std::string(e.what()).substr(0, 160)));
+  } catch (const json::exception& e) {
+    // The parser reports a number beyond double (1e400) as out_of_range, not parse_error.
+    throw InputError(file_name, "",
+                     fmt::format("malformed JSON: {}", std::string(e.what()).substr(0, 160)));
   }
 }
 
 json parse_json_file(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw InputError(path, "", "cannot open file");
-  std::ostringstream ss;
-  ss << in.rdbuf();
-  if (in.bad()) throw InputError(path, "", "read error");
-  return parse_json_text(ss.str(), path);
+  return parse_json_text(read_input_file(path, kMaxJsonFileBytes, "a JSON file"), path);
 }
 
 uint64_t json_to_u64(const json& v, const std::string& file, const std::string& ptr, uint64_t min,
@@ -91,23 +97,25 @@ uint64_t json_to_u64(const json& v, const std::string& file, const std::string& 
     if (x >= min && x <= max) return x;  // the common case builds no message
   }
   const auto range = fmt::format("an integer in [{}, {}]", min, max);
-  if (v.is_number_unsigned()) {
-    const uint64_t x = v.get<uint64_t>();
-    throw InputError(file, ptr, fmt::format("expected {}, got {}", range, x));
+  // "-0" parses as a signed integer zero; it is 0.
+  if (v.is_number_unsigned() || (v.is_number_integer() && v.get<int64_t>() == 0)) {
+    const uint64_t x = v.is_number_unsigned() ? v.get<uint64_t>() : 0;
+    if (x < min || x > max)
+      throw InputError(file, ptr, fmt::format("expected {}, got {}", range, x));
+    return x;
   }
   if (v.is_number_integer()) {
     throw InputError(file, ptr, fmt::format("expected {}, got {}", range, v.get<int64_t>()));
   }
-  throw InputError(file, ptr,
-                   fmt::format("expected {}, got {} {}", range, type_name(v), short_value(v)));
+  throw InputError(file, ptr, fmt::format("expected {}, got {}", range, type_and_value(v)));
 }
 
 double json_to_double(const json& v, const std::string& file, const std::string& ptr, double min,
                       double max) {
   if (!v.is_number())
-    throw InputError(file, ptr,
-                     fmt::format("expected a number in [{}, {}], got {} {}", min, max, type_name(v),
-                                 short_value(v)));
+    throw InputError(
+        file, ptr,
+        fmt::format("expected a number in [{}, {}], got {}", min, max, type_and_value(v)));
   const double x = v.get<double>();
   if (!std::isfinite(x) || x < min || x > max)
     throw InputError(file, ptr, fmt::format("expected a number in [{}, {}], got {}", min, max, x));

@@ -15,6 +15,8 @@ namespace kq {
 nlohmann::json parse_json_file(const std::string& path);
 nlohmann::json parse_json_text(const std::string& text, const std::string& file_name);
 inline constexpr int kMaxJsonDepth = 64;
+/// Largest config or workload file read (a million-layer workload is ~100 MB).
+inline constexpr uint64_t kMaxJsonFileBytes = uint64_t{256} << 20;
 
 /// Reads one JSON object field by field. Every getter validates type and range and throws an
 /// InputError naming the file and the JSON pointer; finish() rejects keys nobody asked for,

@@ -170,6 +170,12 @@ json report_to_json(const RunReport& r) {
   j["tool"] = ordered{{"name", "kqsim"}, {"version", KQSIM_VERSION}};
   j["mode"] = r.mode;
   j["seed"] = r.seed;
+  if (r.stress && r.stress->enabled())
+    j["stress"] = ordered{{"seed", r.stress->seed},
+                          {"dram_latency_jitter_cycles", r.stress->dram_latency_jitter_cycles},
+                          {"dram_bandwidth_jitter_pct", r.stress->dram_bandwidth_jitter_pct},
+                          {"backpressure_max_cycles", r.stress->backpressure_max_cycles}};
+  if (!r.test_fault.empty()) j["test_fault"] = r.test_fault;
   ordered inputs = ordered::array();
   for (const auto& f : r.inputs)
     inputs.push_back(
@@ -298,6 +304,8 @@ json report_to_json(const RunReport& r) {
     if (r.baseline)
       l["baseline_fp32"] = baseline_json(r.baseline->layers[i].counts, lc.counts, *r.baseline_arch,
                                          tech, l["energy_pj"].get<double>());
+    if (i < r.output_fnv1a64.size())
+      l["output_fnv1a64"] = fmt::format("{:016x}", r.output_fnv1a64[i]);
     if (i < r.quality.size()) {
       const LayerQuality& q = r.quality[i];
       l["output_sqnr_db"] = number_or_null(q.output_sqnr_db);

@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "models/config/arch_config.hpp"
+#include "models/config/stress_config.hpp"
 #include "models/config/tech_table.hpp"
 #include "models/cost/layer_result.hpp"
 #include "models/quant/quality.hpp"
@@ -43,6 +44,12 @@ struct RunReport {
   std::string golden_output_fnv1a64;
   /// With labelled samples: the "accuracy" fragment (accuracy_to_json); null otherwise.
   nlohmann::ordered_json accuracy;
+  /// Stress options of the run (nullptr or disabled: none, and the report omits them).
+  const StressConfig* stress = nullptr;
+  /// FNV-1a 64 of each layer's stored output values (empty when values were not computed).
+  std::vector<uint64_t> output_fnv1a64;
+  /// A deliberate model defect was active (KQSIM_TEST_FAULT): the report says which.
+  std::string test_fault;
 };
 
 /// report.json (schema in docs/REPORTS.md). Every figure carries its unit in its key.

@@ -17,6 +17,7 @@
 #include <string_view>
 
 #include "models/common/input_error.hpp"
+#include "models/common/input_file.hpp"
 
 namespace kq {
 namespace {
@@ -24,6 +25,8 @@ namespace {
 constexpr std::string_view kNpyMagic{"\x93NUMPY", 6};
 // numpy itself refuses more dimensions than this (32 before 2.0, 64 since).
 constexpr size_t kMaxDims = 64;
+// Largest tensor file read: VGG-16's fp32 weights are 0.55 GB, doubles twice that.
+constexpr uint64_t kMaxTensorFileBytes = uint64_t{4} << 30;
 constexpr uint64_t kU64Max = std::numeric_limits<uint64_t>::max();
 
 // ---------------------------------------------------------------------------------------------
@@ -96,18 +99,7 @@ bool element_count(const std::vector<uint64_t>& shape, uint64_t& count) {
 }
 
 std::string read_file_bytes(const std::string& path) {
-  std::error_code ec;
-  const auto status = std::filesystem::status(path, ec);
-  if (std::filesystem::is_directory(status))
-    throw InputError(path, "", "is a directory, expected a file");
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw InputError(path, "", fmt::format("cannot open file: {}", std::strerror(errno)));
-  std::string bytes;
-  char buf[1 << 16];
-  while (in.read(buf, sizeof buf) || in.gcount() > 0)
-    bytes.append(buf, static_cast<size_t>(in.gcount()));
-  if (in.bad()) throw InputError(path, "", "read error");
-  return bytes;
+  return read_input_file(path, kMaxTensorFileBytes, "a .npy or .npz file");
 }
 
 void write_file_bytes(const std::string& path, const std::string& bytes) {

@@ -6,6 +6,7 @@
 
 #include "sim/cli/compare_command.hpp"
 #include "sim/cli/inspect_command.hpp"
+#include "sim/cli/regress_command.hpp"
 #include "sim/cli/run_command.hpp"
 #include "sim/cli/sweep_command.hpp"
 
@@ -24,7 +25,8 @@ void print_usage(std::FILE* f) {
                "page\n"
                "  inspect  print the layer table kqsim derives from an .onnx model or a "
                "workload\n"
-               "  sweep    explore a design space with the analytic model (threads or MPI)\n",
+               "  sweep    explore a design space with the analytic model (threads or MPI)\n"
+               "  regress  re-run the regression suite and compare it with its goldens\n",
                KQSIM_VERSION);
 }
 
@@ -48,6 +50,7 @@ int cli_main(int argc, char* argv[]) {
   if (cmd == "compare") return compare_command(argc - 1, argv + 1);
   if (cmd == "inspect") return inspect_command(argc - 1, argv + 1);
   if (cmd == "sweep") return sweep_command(argc - 1, argv + 1);
+  if (cmd == "regress") return regress_command(argc - 1, argv + 1);
   std::fprintf(stderr, "kqsim: unknown command \"%s\" (try kqsim --help)\n", cmd.c_str());
   return 2;
 }

@@ -1,5 +1,7 @@
 #include "sim/modules/controller.hpp"
 
+#include <fmt/format.h>
+
 #include "models/mapping/codebook_prefetch.hpp"
 
 namespace kq {
@@ -118,7 +120,7 @@ void Controller::end_layer(uint64_t now) {
 }
 
 void Controller::evaluate() {
-  if (finished_) return;
+  if (finished_ || (watchdog && watchdog->check())) return;
   const uint64_t now = now_cycle();
   for (;;) {
     if (!layer_active_) {
@@ -155,8 +157,9 @@ void Controller::evaluate() {
       if (dram_.done(load_ticket_[s % kRing]) &&
           (s < ob || dram_.done(store_ticket_[(s - ob) % kRing]))) {
         const Step& st = ahead_[s % kRing];
-        u.start(st.compute_cycles(), st.array_busy_cycles, st.multiplier_busy_cycles, st.actions);
-        busy_ += st.compute_cycles();
+        // Held cycles (back-pressure stress) are part of the job: the unit holds it.
+        busy_ += u.start(st.compute_cycles(), st.array_busy_cycles, st.multiplier_busy_cycles,
+                         st.actions);
         computing_ = true;
         progress = true;
         if (trace) {
@@ -170,7 +173,39 @@ void Controller::evaluate() {
       continue;
     }
     if (!progress) break;
+    ++activity;
   }
+}
+
+std::string Controller::waiting_for() const {
+  if (!layer_active_)
+    return layer_ < w_.layers.size() ? fmt::format("controller: layer {} \"{}\" has not started",
+                                                   layer_, w_.layers[layer_].name)
+                                     : std::string("controller: the network is done");
+  const std::string where =
+      fmt::format("layer {} \"{}\" fold {} of {}", layer_, w_.layers[layer_].name, next_, steps_);
+  const TimedUnit& u = schedule_->on_array() ? static_cast<const TimedUnit&>(array_) : vector_;
+  if (computing_)
+    return fmt::format("{}: the job of {} started at cycle {} never finished", u.basename(), where,
+                       u.job_start());
+  auto request = [&](const char* what, uint64_t t) {
+    const Dram::Ticket& k = dram_.ticket(t);
+    return fmt::format(
+        "dram: the {} request #{} for {} ({} bytes, issued at cycle {}) never "
+        "completed",
+        what, t, where, k.bytes, k.issued);
+  };
+  if (next_ < steps_) {
+    const uint64_t s = next_;
+    if (!dram_.done(load_ticket_[s % kRing])) return request("load", load_ticket_[s % kRing]);
+    const uint32_t ob = schedule_->output_depth();
+    if (s >= ob && !dram_.done(store_ticket_[(s - ob) % kRing]))
+      return request("store", store_ticket_[(s - ob) % kRing]);
+  }
+  if (!dram_.idle())
+    return fmt::format("dram: {} requests still outstanding at the end of {}", dram_.outstanding(),
+                       where);
+  return "controller: " + where + " waits for nothing it can name";
 }
 
 }  // namespace kq

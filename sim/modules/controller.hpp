@@ -1,6 +1,7 @@
 #pragma once
 #include <array>
 #include <memory>
+#include <string>
 #include <systemc>
 #include <vector>
 
@@ -12,6 +13,7 @@
 #include "sim/modules/dram.hpp"
 #include "sim/modules/mac_array.hpp"
 #include "sim/modules/timed_unit.hpp"
+#include "sim/modules/watchdog.hpp"
 
 namespace kq {
 
@@ -37,6 +39,12 @@ class Controller : public sc_core::sc_module {
 
   sc_core::sc_in<bool> clk;
   bool finished() const { return finished_; }
+  /// What the controller waits for right now, naming the module it waits on (the
+  /// watchdog's message when the simulation stops making progress).
+  std::string waiting_for() const;
+  uint64_t activity = 0;  ///< decisions that changed something, for the watchdog
+  /// Cycle mode: checked on every falling edge (nullptr: none).
+  Watchdog* watchdog = nullptr;
   const NetworkCost& result() const { return result_; }
   Handshakes* trace = nullptr;
   /// Called after each layer with (layers done, layers total).

@@ -20,7 +20,7 @@ std::string slurp_fd(int fd) {
 }
 }  // namespace
 
-ProcessResult run_process(const std::vector<std::string>& argv) {
+ProcessResult run_process(const std::vector<std::string>& argv, const Env& env) {
   // Temp files rather than pipes: the child can write megabytes to either stream.
   char out_name[] = "/tmp/kqsim_out_XXXXXX";
   char err_name[] = "/tmp/kqsim_err_XXXXXX";
@@ -34,6 +34,7 @@ ProcessResult run_process(const std::vector<std::string>& argv) {
     dup2(err_fd, 2);
     const int devnull = open("/dev/null", O_RDONLY);
     if (devnull >= 0) dup2(devnull, 0);
+    for (const auto& [name, value] : env) setenv(name.c_str(), value.c_str(), 1);
     std::vector<char*> args;
     for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
     args.push_back(nullptr);
@@ -55,10 +56,10 @@ ProcessResult run_process(const std::vector<std::string>& argv) {
   return r;
 }
 
-ProcessResult run_kqsim(const std::vector<std::string>& args) {
+ProcessResult run_kqsim(const std::vector<std::string>& args, const Env& env) {
   std::vector<std::string> argv{KQSIM_BINARY};
   argv.insert(argv.end(), args.begin(), args.end());
-  return run_process(argv);
+  return run_process(argv, env);
 }
 
 std::string make_temp_dir(const std::string& tag) {

@@ -1,5 +1,6 @@
 #pragma once
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace kqtest {
@@ -11,10 +12,13 @@ struct ProcessResult {
   std::string err;
 };
 
+/// Extra environment variables of a child process (name, value).
+using Env = std::vector<std::pair<std::string, std::string>>;
+
 /// Runs argv[0] with the arguments (no shell), capturing stdout and stderr.
-ProcessResult run_process(const std::vector<std::string>& argv);
+ProcessResult run_process(const std::vector<std::string>& argv, const Env& env = {});
 /// Runs build/kqsim with the given arguments.
-ProcessResult run_kqsim(const std::vector<std::string>& args);
+ProcessResult run_kqsim(const std::vector<std::string>& args, const Env& env = {});
 /// A fresh empty directory under the system temp dir.
 std::string make_temp_dir(const std::string& tag);
 std::string source_path(const std::string& relative);
