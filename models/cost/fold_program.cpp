@@ -325,7 +325,9 @@ FoldTotals FoldProgram::totals(const DramSpec& dram) const {
   if (nodes_.empty()) return tot;
   runs[root_] = 1;
   leaf_runs_.assign(leaves_.size(), 0);
-  for (size_t id = nodes_.size(); id-- > 0;) {
+  // (Counted down without wrapping past zero: the fuzz build traps on unsigned wrap here.)
+  for (size_t k = nodes_.size(); k > 0; --k) {
+    const size_t id = k - 1;
     const uint64_t m = runs[id];
     if (m == 0) continue;
     const Node& n = nodes_[id];

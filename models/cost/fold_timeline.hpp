@@ -47,8 +47,8 @@ class FoldTimeline {
     std::array<uint64_t, 10> v{};
     bool operator==(const Snapshot& o) const {
       // The relative times (last entries) differ most often: compare from the back.
-      for (size_t i = v.size(); i-- > 0;)
-        if (v[i] != o.v[i]) return false;
+      for (size_t i = v.size(); i > 0; --i)
+        if (v[i - 1] != o.v[i - 1]) return false;
       return true;
     }
   };
