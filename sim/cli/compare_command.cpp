@@ -146,9 +146,8 @@ int compare_command(int argc, char* argv[]) {
   std::vector<std::string> names;
   try {
     // Every input is validated before anything runs: a typo in the last design must not cost
-    // the simulation of the others.
-    // The model and the labelled samples are read once here too, so a bad graph or a label
-    // out of range is one line before any design runs, not one failure per child.
+    // the simulation of the others. The model and the labelled samples are read here too, so
+    // a bad graph or a label out of range is one line, not one failure per child.
     const Workload w = model_path.empty() ? load_workload(workload_path)
                                           : load_onnx_model(model_path, seed).workload;
     if (!inputs_path.empty()) {
