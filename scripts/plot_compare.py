@@ -16,6 +16,9 @@ Writes into the output directory (created if missing), each as .png and .svg:
                              (dB, vs the fp32 golden network); against weight SQNR when no
                              values were computed (analytic mode)
   bits_per_weight            stored bits per weight of each design
+  energy_vs_top1             only when compare.json has "accuracy" (--inputs/--labels): each
+                             design a point, energy per sample against its top-1 accuracy (%),
+                             the float reference's top-1 accuracy as a dashed line
 
 `kqsim compare` runs this script itself. Rerunning on the same input gives byte-identical
 files. Run it with Debian's /usr/bin/python3 (it needs matplotlib). Exit status: 0 on
@@ -132,7 +135,18 @@ def load_compare(path):
             "output_sqnr_db": _number(_field(t, "output_sqnr_db", tw),
                                       f"{tw}.output_sqnr_db", allow_null=True),
             "layers": parsed_layers,
+            "top1_accuracy": None,
         })
+    accuracy = c.get("accuracy")
+    float_top1 = None
+    if accuracy is not None:
+        f = _field(accuracy, "float_reference", "accuracy")
+        float_top1 = _number(_field(f, "top1_accuracy", "accuracy.float_reference"),
+                             "accuracy.float_reference.top1_accuracy")
+        for i, (d, parsed) in enumerate(zip(designs, out)):
+            a = _field(d, "accuracy", f"designs[{i}]")
+            parsed["top1_accuracy"] = _number(_field(a, "top1_accuracy", f"designs[{i}].accuracy"),
+                                              f"designs[{i}].accuracy.top1_accuracy")
     workload = _field(c, "workload", "")
     mode = c.get("mode")
     return {
@@ -140,6 +154,7 @@ def load_compare(path):
         "mode": mode if isinstance(mode, str) else "",
         "baseline": str(c.get("baseline", out[0]["name"])),
         "designs": out,
+        "float_top1_accuracy": float_top1,
     }
 
 
@@ -319,6 +334,28 @@ def bits_per_weight(plt, ticker, c, out_dir):
     plt.close(fig)
 
 
+def energy_vs_top1(plt, ticker, c, out_dir):
+    designs = c["designs"]
+    colors = design_colors(plt, c)
+    fig, ax = plt.subplots(figsize=(7.5, 5.0))
+    for j, d in enumerate(designs):
+        ax.scatter([d["top1_accuracy"] * 100], [d["energy_pj"] / 1e6], s=60, color=colors[j],
+                   label=d["name"], zorder=3, marker="o" if j else "s")
+    ax.axvline(c["float_top1_accuracy"] * 100, color="0.4", linestyle="--", linewidth=1,
+               label="float reference (fp64)")
+    ax.set_xlabel("Top-1 accuracy (%)")
+    ax.set_ylabel("Energy per sample (µJ)")
+    ax.set_title(f"Energy against top-1 accuracy — {suffix(c)}")
+    ax.margins(0.12)
+    ax.grid(alpha=0.3)
+    ax.set_axisbelow(True)
+    ax.legend(fontsize=8, frameon=False, loc="upper left", bbox_to_anchor=(1.01, 1.0),
+              title="design", title_fontsize=8)
+    fig.tight_layout()
+    save(fig, out_dir, "energy_vs_top1")
+    plt.close(fig)
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(
         description="Draw the figures of a kqsim comparison (numbers are read from "
@@ -348,6 +385,8 @@ def main(argv=None):
                   args.out)
         energy_vs_sqnr(plt, ticker, c, args.out)
         bits_per_weight(plt, ticker, c, args.out)
+        if c["float_top1_accuracy"] is not None:
+            energy_vs_top1(plt, ticker, c, args.out)
     except OSError as e:
         print(f"plot_compare: cannot write to {args.out}: {e.strerror or e}", file=sys.stderr)
         return 1

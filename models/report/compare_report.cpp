@@ -84,6 +84,16 @@ json design_entry(const CompareRun& run) {
   tot["output_sqnr_db"] =
       layers.empty() ? json(nullptr) : optional(layers.back(), "output_sqnr_db");
   e["totals"] = tot;
+  // With labelled samples: the design's accuracy and its cost per sample, exactly as its own
+  // report states them (its name is the entry's).
+  if (r.contains("accuracy")) {
+    const json& a = r["accuracy"];
+    if (!a.contains("designs") || a["designs"].size() != 1)
+      throw std::runtime_error(where + ": \"accuracy\" does not hold exactly one design");
+    json acc = a["designs"][0];
+    acc.erase("design");
+    e["accuracy"] = acc;
+  }
   json ls = json::array();
   for (const auto& l : layers) {
     json le;
@@ -127,6 +137,31 @@ json check_tensors(const std::vector<CompareRun>& runs) {
   out["identical_across_designs"] = true;
   out["designs_with_tensors"] = used;
   for (auto it = t.begin(); it != t.end(); ++it) out[it.key()] = it.value();
+  return out;
+}
+
+/// The samples and the float reference every run measured accuracy against. Every run has
+/// them or none does; the float reference is the trained network on the same weights and
+/// samples, so it must be the same in every run (the tensor digests prove the weights are).
+json accuracy_of(const std::vector<CompareRun>& runs) {
+  const json& r0 = runs[0].report;
+  const bool with = r0.contains("accuracy");
+  for (const CompareRun& run : runs) {
+    if (run.report.contains("accuracy") != with)
+      throw std::runtime_error(run.report_path + (with ? ": has no" : ": has an") +
+                               " \"accuracy\" where the baseline's report " +
+                               (with ? "has one" : "has none"));
+    if (!with) continue;
+    const json& a = run.report["accuracy"];
+    for (const char* k : {"samples", "classes", "float_reference"})
+      if (at(a, k, run.report_path) != r0["accuracy"][k])
+        throw std::runtime_error(run.report_path + ": accuracy \"" + k +
+                                 "\" differs from the baseline's: the runs did not measure the "
+                                 "same samples on the same network");
+  }
+  if (!with) return json(nullptr);
+  json out;
+  for (const char* k : {"samples", "classes", "float_reference"}) out[k] = r0["accuracy"][k];
   return out;
 }
 
@@ -174,6 +209,11 @@ std::string relation(const json& r, const char* less, const char* more) {
 std::string with_relation(const std::string& value, const std::string& rel, bool is_base) {
   if (is_base || rel.empty()) return value;
   return value + " (" + rel + ")";
+}
+
+/// A fraction in [0, 1] as a percentage with two decimals ("97.50").
+std::string percent(const json& fraction) {
+  return fmt::format("{:.2f}", 100.0 * fraction.get<double>());
 }
 
 std::string sqnr_cell(const json& v, bool exact_when_null) {
@@ -239,6 +279,24 @@ TextTable headline_table(const json& c) {
     return with_relation(fixed(num(d["totals"], "energy_pj") * 1e-6, 1),
                          relation(d["vs_baseline"]["energy_reduction_x"], "less", "more"), b);
   });
+  if (c.contains("accuracy")) {
+    // Accuracy is read against the trained network (the float reference), not the baseline:
+    // the label carries the reference, each cell the drop from it in percentage points.
+    const json& f = c["accuracy"]["float_reference"];
+    const uint64_t float_top1 = f["top1_correct"].get<uint64_t>();
+    row(fmt::format("top-1 accuracy (%), float reference {}", percent(f["top1_accuracy"])),
+        [float_top1](const json& d, bool) {
+          const json& a = d["accuracy"];
+          if (a["top1_correct"].get<uint64_t>() == float_top1)
+            return percent(a["top1_accuracy"]) + " (= float)";
+          return fmt::format("{} ({:+.2f} pts)", percent(a["top1_accuracy"]),
+                             -100.0 * a["top1_drop_vs_float"].get<double>());
+        });
+    row(fmt::format("top-5 accuracy (%), float reference {}", percent(f["top5_accuracy"])),
+        [](const json& d, bool) { return percent(d["accuracy"]["top5_accuracy"]); });
+    row("top-1 agrees with float (% of samples)",
+        [](const json& d, bool) { return percent(d["accuracy"]["top1_agreement_with_float"]); });
+  }
   row("area (mm²)", [](const json& d, bool b) {
     return with_relation(
         fmt::format("{:.3f}", num(d["totals"], "area_um2") * 1e-6),
@@ -308,12 +366,56 @@ struct Section {
   TextTable table;
 };
 
+/// One row per classifier: the float reference, then every design with its cost per sample.
+Section accuracy_section(const json& c) {
+  const json& a = c["accuracy"];
+  const uint64_t samples = a["samples"].get<uint64_t>();
+  Section s;
+  s.title = fmt::format("Accuracy on {} labelled samples ({} classes)", samples,
+                        a["classes"].get<uint64_t>());
+  s.note =
+      "Top-1/top-5: share of the samples whose label is the highest score / among the five "
+      "highest. The float reference is the trained network in fp64 on its float32 weights "
+      "(the same for every design); the drop is in percentage points (pts) of top-1 accuracy "
+      "against it. Costs per sample are each design's run (they do not depend on the values); "
+      "all samples: one after the other.";
+  s.table.header = {"classifier",
+                    "top-1 (%)",
+                    "top-5 (%)",
+                    "top-1 drop vs float (pts)",
+                    "top-1 agrees with float (%)",
+                    "energy per sample (µJ)",
+                    "multiplications per sample",
+                    "energy, all samples (mJ)"};
+  const json& f = a["float_reference"];
+  s.table.rows.push_back({"float reference (fp64)", percent(f["top1_accuracy"]),
+                          percent(f["top5_accuracy"]), "–", "–", "–", "–", "–"});
+  for (const auto& d : designs_of(c)) {
+    const json& da = d["accuracy"];
+    auto cost = [&](const char* group, const char* key) -> const json* {
+      return da.contains(group) && da[group].contains(key) ? &da[group][key] : nullptr;
+    };
+    const json* e1 = cost("cost_per_sample", "energy_pj");
+    const json* m1 = cost("cost_per_sample", "multiplications");
+    const json* ea = cost("cost_all_samples", "energy_pj");
+    s.table.rows.push_back(
+        {d["name"].get<std::string>(), percent(da["top1_accuracy"]), percent(da["top5_accuracy"]),
+         fmt::format("{:.2f}", 100.0 * da["top1_drop_vs_float"].get<double>()),
+         percent(da["top1_agreement_with_float"]), e1 ? fixed(e1->get<double>() * 1e-6, 2) : "–",
+         m1 ? si(m1->get<double>()) : "–", ea ? fixed(ea->get<double>() * 1e-9, 3) : "–"});
+  }
+  return s;
+}
+
 std::vector<Section> sections(const json& c) {
   std::vector<Section> s;
-  s.push_back({"Headline",
-               "Ratios in brackets are against the baseline (" + c["baseline"].get<std::string>() +
-                   "); latency compares µs at each design's clock.",
-               headline_table(c)});
+  std::string note = "Ratios in brackets are against the baseline (" +
+                     c["baseline"].get<std::string>() +
+                     "); latency compares µs at each design's clock.";
+  if (c.contains("accuracy"))
+    note += " Top-1 accuracy in brackets: percentage points (pts) against the float reference.";
+  s.push_back({"Headline", note, headline_table(c)});
+  if (c.contains("accuracy")) s.push_back(accuracy_section(c));
   s.push_back({"Energy by component (µJ)", "",
                breakdown_table(c, "energy_breakdown_pj", "energy_pj", 1e-6, 2)});
   s.push_back({"Area by component (mm²)", "",
@@ -409,6 +511,8 @@ json compare_to_json(const std::vector<CompareRun>& runs) {
     if (f["role"] != "arch" && f["role"] != "tech") inputs.push_back(f);
   c["inputs"] = inputs;
   c["tensors"] = check_tensors(runs);
+  const json accuracy = accuracy_of(runs);
+  if (!accuracy.is_null()) c["accuracy"] = accuracy;
   c["baseline"] = r0["design"]["name"];
   json designs = json::array();
   for (const CompareRun& run : runs) designs.push_back(design_entry(run));
@@ -435,10 +539,21 @@ std::string compare_csv(const json& c) {
                           "energy_reduction_x", "dram_reduction_x", "speedup_x"};
   out += ",bits_per_weight,weight_sqnr_db,output_sqnr_db";
   for (const char* r : ratios) out += std::string(",") + r;
-  out += ",area_ratio\n";
+  out += ",area_ratio";
+  // Accuracy columns only when the comparison measured it, so reports without labelled
+  // samples keep their columns; fractions in [0, 1], filled on each design's total row.
+  const bool with_accuracy = c.contains("accuracy");
+  const char* accuracy_keys[] = {"top1_accuracy", "top5_accuracy", "top1_drop_vs_float",
+                                 "top1_agreement_with_float"};
+  if (with_accuracy) {
+    for (const char* k : accuracy_keys) out += std::string(",") + k;
+    out += ",float_top1_accuracy,float_top5_accuracy";
+  }
+  out += "\n";
   for (const auto& d : designs_of(c)) {
     const json& t = d["totals"];
-    auto row = [&](const std::string& layer, const std::string& type, const json& e) {
+    auto row = [&](const std::string& layer, const std::string& type, const json& e,
+                   bool total_row) {
       std::string line = d["name"].get<std::string>() + "," + layer + "," + type;
       for (const char* k :
            {"cycles", "latency_us", "multiplications", "additions", "dram_bytes", "energy_pj"})
@@ -455,13 +570,20 @@ std::string compare_csv(const json& c) {
         line += "," + csv_num(e[k]);
       for (const char* r : ratios) line += "," + csv_num(e["vs_baseline"][r]);
       line += "," + csv_num(d["vs_baseline"]["area_ratio"]);
+      if (with_accuracy) {
+        for (const char* k : accuracy_keys)
+          line += "," + (total_row ? csv_num(d["accuracy"][k]) : std::string());
+        const json& f = c["accuracy"]["float_reference"];
+        for (const char* k : {"top1_accuracy", "top5_accuracy"})
+          line += "," + (total_row ? csv_num(f[k]) : std::string());
+      }
       out += line + "\n";
     };
     json tot = t;
     tot["vs_baseline"] = d["vs_baseline"];
-    row("total", "network", tot);
+    row("total", "network", tot, true);
     for (const auto& l : d["layers"])
-      row(l["name"].get<std::string>(), l["type"].get<std::string>(), l);
+      row(l["name"].get<std::string>(), l["type"].get<std::string>(), l, false);
   }
   return out;
 }

@@ -12,6 +12,7 @@
 #include "models/cost/analytic_model.hpp"
 #include "models/cost/area_model.hpp"
 #include "models/cost/energy_model.hpp"
+#include "models/onnx/onnx_model.hpp"
 #include "models/sweep/sweep_record.hpp"
 
 namespace kq {
@@ -24,7 +25,21 @@ SweepEvaluator::SweepEvaluator(const SweepSpec& spec, const DesignSpace& space)
     : spec_(&spec), space_(&space), id_(next_evaluator_id++) {
   std::set<std::string> names;
   for (size_t i = 0; i < spec.workloads.size(); ++i) {
-    workloads_.push_back(load_workload(spec.workloads[i].path));
+    const SweepWorkload& sw = spec.workloads[i];
+    if (is_onnx_path(sw.path)) {
+      // The graph's own message names the .onnx and the node; the spec's file and pointer
+      // say which workload entry brought it in.
+      try {
+        OnnxModel m = load_onnx_model(sw.path, spec.seed);
+        workloads_.push_back(std::move(m.workload));
+        onnx_params_.emplace_back(std::move(m.params));
+      } catch (const InputError& e) {
+        throw InputError(spec.file, sw.pointer, e.what());
+      }
+    } else {
+      workloads_.push_back(load_workload(sw.path));
+      onnx_params_.emplace_back();
+    }
     if (!names.insert(workloads_.back().name).second)
       throw InputError(spec.file, fmt::format("/workloads/{}", i),
                        fmt::format("a second workload named \"{}\" (records are keyed by "
@@ -44,7 +59,11 @@ nlohmann::ordered_json SweepEvaluator::values(uint64_t p) const {
 
 const NetworkParams& SweepEvaluator::params(size_t wl) {
   return *params_.get(std::to_string(wl), [&] {
-    NetworkParams p = synthetic_params(workloads_[wl], spec_->seed);
+    // A trained network's weights are what its quantizers must be fitted to. They move into
+    // the cache (computed once, failures remembered), so a large graph is not held twice.
+    NetworkParams p = onnx_params_[wl] ? std::move(*onnx_params_[wl])
+                                       : synthetic_params(workloads_[wl], spec_->seed);
+    onnx_params_[wl].reset();
     if (!spec_->workloads[wl].weights.empty())
       load_params(workloads_[wl], spec_->workloads[wl].weights, "", p);
     return p;

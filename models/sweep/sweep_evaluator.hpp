@@ -2,6 +2,7 @@
 #include <cstdint>
 #include <memory>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -17,8 +18,8 @@ namespace kq {
 
 /// Evaluates sweep points with the analytic model. Everything points share is computed once
 /// per process, by the first thread that needs it: technology tables per (table, node), the
-/// synthetic (or supplied) weights per workload, and fitted quantized weights per (workload,
-/// quantizer settings). Safe to call from many threads at once.
+/// synthetic (supplied, or an .onnx graph's trained) weights per workload, and fitted quantized
+/// weights per (workload, quantizer settings). Safe to call from many threads at once.
 class SweepEvaluator {
  public:
   /// Loads the workloads (InputError for a bad one, or for two with the same name).
@@ -47,6 +48,8 @@ class SweepEvaluator {
   const DesignSpace* space_;
   uint64_t id_;  ///< tells this evaluator's per-thread analytic caches from earlier ones
   std::vector<Workload> workloads_;
+  /// Per workload: the trained weights of an .onnx workload (read with the graph), else empty.
+  std::vector<std::optional<NetworkParams>> onnx_params_;
   OnceCache<TechTable> tech_;
   OnceCache<NetworkParams> params_;
   OnceCache<FittedWeights> fitted_;

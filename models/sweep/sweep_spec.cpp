@@ -237,7 +237,8 @@ SweepSpec parse(const json& j, const std::string& file) {
       if (o.optional("weights")) w.weights = resolve_path(file, o.get_string("weights"));
       o.finish();
     }
-    must_exist(w.path, wl[i].is_string() ? where : where + "/path");
+    w.pointer = wl[i].is_string() ? where : where + "/path";
+    must_exist(w.path, w.pointer);
     if (!w.weights.empty()) must_exist(w.weights, where + "/weights");
     spec.workloads.push_back(w);
   }

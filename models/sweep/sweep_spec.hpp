@@ -32,8 +32,11 @@ struct SweepConstraint {
 };
 
 struct SweepWorkload {
-  std::string path;     ///< resolved against the spec's folder
-  std::string weights;  ///< optional .npz (resolved), else seeded synthetic weights
+  /// Resolved against the spec's folder: a workload (.json, SCALE-Sim .csv), or a trained
+  /// network (.onnx) whose graph gives the layers and whose weights replace synthetic ones.
+  std::string path;
+  std::string weights;  ///< optional .npz (resolved), else seeded synthetic (or the graph's)
+  std::string pointer;  ///< where the path is in the spec ("/workloads/0/path"), for messages
 };
 
 enum class SweepSampling : uint8_t { grid, random };

@@ -13,9 +13,11 @@
 #include <sstream>
 #include <thread>
 
+#include "models/accuracy/labelled_data.hpp"
 #include "models/common/input_error.hpp"
 #include "models/config/arch_config.hpp"
 #include "models/config/tech_table.hpp"
+#include "models/onnx/onnx_model.hpp"
 #include "models/report/compare_report.hpp"
 #include "models/report/output_dir.hpp"
 #include "models/workload/workload.hpp"
@@ -37,6 +39,9 @@ const std::vector<std::pair<std::string, std::string>> kFigures = {
     {"energy_vs_sqnr", "Energy against output SQNR"},
     {"bits_per_weight", "Stored bits per weight"},
 };
+/// Drawn only when the comparison measured accuracy (--inputs/--labels).
+const std::pair<std::string, std::string> kAccuracyFigure = {"energy_vs_top1",
+                                                             "Energy against top-1 accuracy"};
 
 std::string read_file(const fs::path& p) {
   std::ifstream in(p, std::ios::binary);
@@ -76,12 +81,22 @@ std::string folder_name(const std::string& name) {
 int compare_command(int argc, char* argv[]) {
   po::options_description opts("kqsim compare options");
   std::string workload_path, baseline_path, out_dir, mode_name, weights_path, input_path;
+  std::string model_path, inputs_path, labels_path;
   std::vector<std::string> arch_paths;
   uint64_t seed = 1;
-  unsigned jobs = 0;
+  unsigned jobs = 0, threads = 0;
   opts.add_options()("help,h", "show this help")(
-      "workload", po::value(&workload_path)->required(),
+      "workload", po::value(&workload_path),
       "workload (workloads/*.json, or a SCALE-Sim topology .csv)")(
+      "model", po::value(&model_path),
+      "instead of --workload: a trained network as .onnx (its graph and weights, the same for "
+      "every design)")(
+      "inputs", po::value(&inputs_path),
+      "labelled samples .npy [N,C,H,W]: top-1/top-5 accuracy of the float network and every "
+      "design (needs --labels)")("labels", po::value(&labels_path),
+                                 "class labels .npy [N] (integers) for --inputs")(
+      "threads", po::value(&threads)->default_value(0),
+      "accuracy worker threads per design's run (0: all cores; results do not depend on it)")(
       "baseline", po::value(&baseline_path)->required(),
       "the design every ratio refers to (e.g. arch_configs/baseline_fp32_16x16.json)")(
       "arch", po::value(&arch_paths)->required(), "a design to compare; repeat for several")(
@@ -100,7 +115,8 @@ int compare_command(int argc, char* argv[]) {
   try {
     po::store(po::command_line_parser(argc, argv).options(opts).run(), vm);
     if (vm.count("help")) {
-      std::cout << "usage: kqsim compare --workload W.json --baseline B.json --arch A.json "
+      std::cout << "usage: kqsim compare (--workload W.json | --model M.onnx) --baseline B.json "
+                   "--arch A.json "
                    "[--arch A2.json ...] [options]\n\n"
                    "Runs the workload with the same tensors on the baseline and every design "
                    "(one kqsim run each) and writes\ncompare.json, compare.csv, compare.md, "
@@ -109,8 +125,15 @@ int compare_command(int argc, char* argv[]) {
       return 0;
     }
     po::notify(vm);
+    // As in kqsim run: an .onnx given as the workload is the model.
+    if (model_path.empty() && is_onnx_path(workload_path)) std::swap(model_path, workload_path);
+    if (workload_path.empty() == model_path.empty())
+      throw po::error("give exactly one of --workload and --model");
+    if (inputs_path.empty() != labels_path.empty())
+      throw po::error("--inputs and --labels go together");
   } catch (const po::error& e) {
-    std::fprintf(stderr, "kqsim compare: %s (see kqsim compare --help)\n", e.what());
+    std::fprintf(stderr, "kqsim compare: %s (see kqsim compare --help)\n",
+                 one_line(e.what()).c_str());
     return 2;
   }
   if (mode_name != "cycle" && mode_name != "fast" && mode_name != "analytic") {
@@ -123,8 +146,17 @@ int compare_command(int argc, char* argv[]) {
   std::vector<std::string> names;
   try {
     // Every input is validated before anything runs: a typo in the last design must not cost
-    // the simulation of the others.
-    load_workload(workload_path);
+    // the simulation of the others. The model and the labelled samples are read here too, so
+    // a bad graph or a label out of range is one line, not one failure per child.
+    const Workload w = model_path.empty() ? load_workload(workload_path)
+                                          : load_onnx_model(model_path, seed).workload;
+    if (!inputs_path.empty()) {
+      if (w.independent_layers)
+        throw InputError(workload_path, "",
+                         "--inputs need a connected network; this topology is a list of "
+                         "independent layers (timing and counts only)");
+      load_labelled_data(inputs_path, labels_path, w);
+    }
     std::set<std::string> seen;
     for (const std::string& path : all_archs) {
       const ArchConfig arch = load_arch_config(path);
@@ -136,7 +168,7 @@ int compare_command(int argc, char* argv[]) {
                              "the results, give each design its own");
       names.push_back(arch.name);
     }
-    for (const std::string& f : {weights_path, input_path})
+    for (const std::string& f : {weights_path, input_path, inputs_path, labels_path})
       if (!f.empty() && !fs::is_regular_file(f)) throw InputError(f, "", "cannot open file");
   } catch (const InputError& e) {
     std::fprintf(stderr, "error: %s\n", e.what());
@@ -150,14 +182,23 @@ int compare_command(int argc, char* argv[]) {
     std::vector<std::string> run_dirs;
     for (size_t i = 0; i < all_archs.size(); ++i) {
       run_dirs.push_back("runs/" + folder_name(names[i]));
-      std::vector<std::string> cmd{self,         "run",
-                                   "--arch",     all_archs[i],
-                                   "--workload", workload_path,
-                                   "--mode",     mode_name,
-                                   "--seed",     std::to_string(seed),
-                                   "--out",      out.path() + "/" + run_dirs.back(),
+      std::vector<std::string> cmd{self,
+                                   "run",
+                                   "--arch",
+                                   all_archs[i],
+                                   model_path.empty() ? "--workload" : "--model",
+                                   model_path.empty() ? workload_path : model_path,
+                                   "--mode",
+                                   mode_name,
+                                   "--seed",
+                                   std::to_string(seed),
+                                   "--out",
+                                   out.path() + "/" + run_dirs.back(),
                                    "--quiet"};
       if (!weights_path.empty()) cmd.insert(cmd.end(), {"--weights", weights_path});
+      if (!inputs_path.empty())
+        cmd.insert(cmd.end(), {"--inputs", inputs_path, "--labels", labels_path, "--threads",
+                               std::to_string(threads)});
       if (!input_path.empty()) cmd.insert(cmd.end(), {"--input", input_path});
       if (vm.count("no-check")) cmd.push_back("--no-check");
       commands.push_back(cmd);
@@ -209,7 +250,9 @@ int compare_command(int argc, char* argv[]) {
                      pr.exit_code, last_line(pr.stderr_text).c_str());
         return 1;
       }
-      for (const auto& [stem, title] : kFigures)
+      std::vector<std::pair<std::string, std::string>> drawn = kFigures;
+      if (c.contains("accuracy")) drawn.push_back(kAccuracyFigure);
+      for (const auto& [stem, title] : drawn)
         figures.push_back({title, stem, read_file(out.path() + "/plots/" + stem + ".png")});
     }
     out.write("compare.md", compare_markdown(c, figures));

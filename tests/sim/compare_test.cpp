@@ -172,8 +172,9 @@ TEST_CASE("kqsim lists compare, and compare --help its options", "[compare]") {
   CHECK(kqtest::run_kqsim({"--help"}).out.find("compare") != std::string::npos);
   const auto r = kqtest::run_kqsim({"compare", "--help"});
   REQUIRE(r.exit_code == 0);
-  for (const char* opt : {"--workload", "--baseline", "--arch", "--out", "--mode", "--jobs",
-                          "--weights", "--input", "--seed", "--no-plots"})
+  for (const char* opt :
+       {"--workload", "--baseline", "--arch", "--out", "--mode", "--jobs", "--weights", "--input",
+        "--seed", "--no-plots", "--model", "--inputs", "--labels", "--threads"})
     CHECK(r.out.find(opt) != std::string::npos);
 }
 

@@ -10,6 +10,7 @@
 #include <set>
 #include <sstream>
 
+#include "onnx_builder/test_models.hpp"
 #include "sim/process.hpp"
 #include "sim/report_util.hpp"
 
@@ -336,4 +337,88 @@ TEST_CASE("sweep --verify-top: the cycle model agrees on the best designs", "[sw
   CHECK(kqtest::read_text(out + "/summary.md").find("Cycle-model verification") !=
         std::string::npos);
   CHECK(fs::exists(out + "/verify"));
+}
+
+TEST_CASE("sweep: an .onnx workload fits the quantizers to the graph's trained weights",
+          "[sweep]") {
+  const TempDir temp("sweep_onnx");
+  const std::string& dir = temp.path;
+  const std::string model = dir + "/small_cnn.onnx";
+  kqtest::small_cnn(1).save(model);
+  // The same layers as a workload file: only the weights differ (seeded synthetic ones).
+  const std::string shapes = dir + "/small_cnn_shapes.json";
+  std::ofstream(shapes)
+      << json{{"name", "small_cnn_shapes"},
+              {"input", {{"channels", 1}, {"height", 28}, {"width", 28}}},
+              {"layers",
+               {{{"name", "conv1"},
+                 {"type", "conv2d"},
+                 {"out_channels", 16},
+                 {"kernel", 3},
+                 {"padding", 1},
+                 {"bias", true}},
+                {{"name", "relu1"}, {"type", "relu"}},
+                {{"name", "pool1"}, {"type", "maxpool"}, {"kernel", 2}, {"stride", 2}},
+                {{"name", "conv2"},
+                 {"type", "conv2d"},
+                 {"out_channels", 32},
+                 {"kernel", 3},
+                 {"padding", 1},
+                 {"bias", true}},
+                {{"name", "relu2"}, {"type", "relu"}},
+                {{"name", "pool2"}, {"type", "maxpool"}, {"kernel", 2}, {"stride", 2}},
+                {{"name", "fc"}, {"type", "fc"}, {"out_features", 10}, {"bias", true}}}}}
+             .dump(2);
+  struct Design {
+    const char* base;
+    const char* axis;
+    const char* pointer;
+    json values;
+  };
+  for (const Design& d : {Design{"kcnn_m2_16x16", "planes", "/kcnn/planes", {1, 2}},
+                          Design{"kq_k256_16x16", "codewords", "/kq/codewords", {64, 256}}}) {
+    INFO(d.base);
+    const std::string base = kqtest::source_path(std::string("arch_configs/") + d.base + ".json");
+    auto spec_for = [&](const std::string& name, const std::string& workload) {
+      return write_spec(
+          dir, name,
+          {{"name", name},
+           {"base", base},
+           {"workloads", {workload}},
+           {"axes", {{{"name", d.axis}, {"pointer", d.pointer}, {"values", d.values}}}}});
+    };
+    const std::string out_onnx = dir + "/" + d.base + "_onnx";
+    const std::string out_synth = dir + "/" + d.base + "_synth";
+    require_ok(sweep({spec_for("onnx", model), "--out", out_onnx, "-q", "--jobs", "2"}));
+    require_ok(sweep({spec_for("synth", shapes), "--out", out_synth, "-q", "--jobs", "2"}));
+    const json a = records_of(out_onnx), b = records_of(out_synth);
+    REQUIRE(a.size() == 2);
+    REQUIRE(b.size() == 2);
+    // The point of the base design, as kqsim run computes it on the same graph.
+    const json run = kqtest::run_report({"--arch", base, "--model", model, "--mode", "analytic"});
+    for (size_t p = 0; p < 2; ++p) {
+      INFO("point " << p);
+      REQUIRE(a[p]["status"] == "ok");
+      REQUIRE(b[p]["status"] == "ok");
+      CHECK(a[p]["workload"] == "small_cnn");
+      const json& ma = a[p]["metrics"];
+      const json& mb = b[p]["metrics"];
+      // Same shapes: the same counts and cycles; other weights: another fit.
+      CHECK(ma["cycles"] == mb["cycles"]);
+      CHECK(ma["multiplications"] == mb["multiplications"]);
+      REQUIRE(ma["weight_sqnr_db"].is_number());
+      REQUIRE(mb["weight_sqnr_db"].is_number());
+      CHECK(ma["weight_sqnr_db"] != mb["weight_sqnr_db"]);
+      if (a[p]["values"][d.axis] == d.values[1]) {  // the base design's own value
+        CHECK(ma["weight_sqnr_db"].get<double>() ==
+              Approx(run["totals"]["weight_sqnr_db"].get<double>()).epsilon(1e-9));
+        CHECK(ma["bits_per_weight"].get<double>() ==
+              Approx(run["totals"]["bits_per_weight"].get<double>()).epsilon(1e-9));
+        CHECK(ma["cycles"] == run["totals"]["cycles"]);
+      }
+    }
+    // The manifest identifies the graph by its hash, so another model is another sweep.
+    const json manifest = json::parse(kqtest::read_text(out_onnx + "/sweep.json"));
+    CHECK(manifest["workloads"][0]["path"] == model);
+  }
 }
