@@ -3,6 +3,8 @@
 #include <cmath>
 #include <stdexcept>
 
+#include "models/common/csv_field.hpp"
+
 namespace kq {
 namespace {
 
@@ -10,17 +12,6 @@ using ordered = nlohmann::ordered_json;
 
 ordered number_or_null(double v) {
   return std::isfinite(v) ? ordered(v) : ordered(nullptr);
-}
-
-/// A CSV field: quoted when it holds a separator, a quote or a line break.
-std::string csv_field(const std::string& s) {
-  if (s.find_first_of(",\"\n\r") == std::string::npos) return s;
-  std::string out = "\"";
-  for (char c : s) {
-    if (c == '"') out += '"';
-    out += c;
-  }
-  return out + "\"";
 }
 
 std::string csv_value(const ordered& v) {

@@ -7,6 +7,7 @@
 #include <cmath>
 #include <map>
 
+#include "models/common/csv_field.hpp"
 #include "models/sweep/pareto.hpp"
 #include "models/sweep/sweep_metrics.hpp"
 
@@ -61,16 +62,6 @@ std::string json_number(double v) {
 
 std::string value_text(const ordered& v) {
   return v.is_string() ? v.get<std::string>() : v.dump();
-}
-
-std::string csv_field(const std::string& s) {
-  if (s.find_first_of(",\"\n\r") == std::string::npos) return s;
-  std::string out = "\"";
-  for (char c : s) {
-    if (c == '"') out += '"';
-    out += c;
-  }
-  return out + "\"";
 }
 
 /// Markdown table cells must not contain '|'.

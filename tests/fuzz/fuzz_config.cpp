@@ -13,6 +13,7 @@
 #include <string>
 #include <vector>
 
+#include "expect_input_error.hpp"
 #include "models/common/input_error.hpp"
 #include "models/config/arch_config.hpp"
 #include "models/config/tech_table.hpp"
@@ -28,6 +29,8 @@
 #include "models/workload/workload.hpp"
 
 namespace {
+
+using kqfuzz::expect_input_error_only;
 
 using namespace kq;
 
@@ -87,15 +90,6 @@ void map(const Workload& w, const ArchConfig& arch, const TechTable& tech) {
   if (!std::isfinite(e) || e < 0) bug("energy not finite and non-negative");
   const double a = compute_area(arch, tech).total_um2;
   if (!std::isfinite(a) || a < 0) bug("area not finite and non-negative");
-}
-
-template <typename F>
-void expect_input_error_only(F&& f) {
-  try {
-    f();
-  } catch (const InputError&) {
-    // The one acceptable outcome of bad input.
-  }
 }
 
 }  // namespace

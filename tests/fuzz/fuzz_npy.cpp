@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <string>
 
+#include "expect_input_error.hpp"
 #include "models/common/input_error.hpp"
 #include "models/config/arch_config.hpp"
 #include "models/quant/kcnn_import.hpp"
@@ -14,6 +15,8 @@
 #include "models/workload/workload.hpp"
 
 namespace {
+
+using kqfuzz::expect_input_error_only;
 
 using namespace kq;
 
@@ -30,15 +33,6 @@ const Fixtures& fixtures() {
                     load_arch_config(root + "/arch_configs/kq_k256_16x16.json")};
   }();
   return f;
-}
-
-template <typename F>
-void expect_input_error_only(F&& f) {
-  try {
-    f();
-  } catch (const InputError&) {
-    // The one acceptable outcome of bad input.
-  }
 }
 
 }  // namespace
