@@ -81,10 +81,9 @@ for a in baseline_int8_16x16 kq_k256_16x16 kcnn_m2_16x16; do
 done
 
 # 8. Sweeps (issue 6): analytic design points per second for ResNet-18 with two threads (target
-#    >= 10,000), and MPI scaling on a 10,240-point sweep, one thread per rank: 2 ranks against
-#    1 (target >= 1.8x). Best of 3 of the rates kqsim sweep prints for its evaluation phase:
-#    points per second, and points per CPU-second (all threads and ranks), which the rest of a
-#    shared machine's load does not change.
+#    >= 10,000): best of 3 of the rates kqsim sweep prints for its evaluation phase, points per
+#    second and points per CPU-second (all threads and ranks). Then MPI scaling on a 10,240-point
+#    sweep, one thread per rank: 2 ranks against 1 (target >= 1.8x), measured as said below.
 sweep_rate() {  # SPEC LAUNCHER... -- KQSIM_ARGS...: "best points/s  best points per CPU-s"
   local spec=$1; shift
   local launcher=()
@@ -106,9 +105,44 @@ for spec in sweep_resnet18_distinct sweep_resnet18_mixed; do
   printf '%-58s %7d points/s, %d per CPU-second (2 threads, best of 3)\n' "sweep, $spec" "$rate" "$cpu"
 done
 if "$kqsim" sweep --help | grep -q "^MPI: built in" && command -v mpirun >/dev/null; then
+  # MPI. Single runs on this machine drift by up to ±30% within minutes, so best-of-3 blocks
+  # taken one after the other compare different machines. One-rank and two-rank runs alternate
+  # instead, and each round's ratio compares runs seconds apart; the median round is reported.
+  # Each round also runs the ceiling: two plain single-thread sweeps of all points at once, one
+  # pinned to each core, nothing shared. Twice the slower one's rate is what two busy cores of
+  # this machine deliver for this evaluation whatever distributes it; two ranks over it is the
+  # distribution's efficiency.
   export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1
   spec="$root/tests/bench/sweep_resnet18_distinct.json"
-  read -r one one_cpu < <(sweep_rate "$spec" mpirun -np 1 -- --jobs 1)
-  read -r two two_cpu < <(sweep_rate "$spec" mpirun -np 2 -- --jobs 1)
-  /usr/bin/python3 -c "print('%-58s %7d -> %d points/s: %.2fx (per CPU-second %d -> %d)' % ('sweep under MPI, 1 -> 2 ranks (1 thread each)', $one, $two, $two / max($one, 1), $one_cpu, $two_cpu))"
+  rate_of() {  # OUT_DIR LAUNCHER...: points/s of one sweep's evaluation phase
+    local out=$1; shift
+    rm -rf "$out"
+    "$@" "$kqsim" sweep "$spec" --out "$out" --jobs 1 | head -1 |
+      sed -n 's/.*(\([0-9]*\) points\/s.*/\1/p'
+  }
+  rounds=""
+  for _ in 1 2 3 4 5 6 7; do
+    one=$(rate_of "$tmp/mpi1" mpirun -np 1)
+    two=$(rate_of "$tmp/mpi2" mpirun -np 2)
+    rate_of "$tmp/solo0" taskset -c 0 >"$tmp/solo0.rate" &
+    solo1=$(rate_of "$tmp/solo1" taskset -c 1)
+    wait
+    rounds="$rounds $one,$two,$(cat "$tmp/solo0.rate"),$solo1"
+  done
+  /usr/bin/python3 - "$rounds" <<'PY'
+import statistics, sys
+rounds = [tuple(int(x) for x in r.split(",")) for r in sys.argv[1].split()]
+one = [r[0] for r in rounds]
+two = [r[1] for r in rounds]
+ceiling = [2 * min(r[2], r[3]) for r in rounds]
+med = statistics.median
+ratios = sorted(t / o for o, t in zip(one, two))
+bound = sorted(c / o for o, c in zip(one, ceiling))
+print("%-58s %7d -> %d points/s: %.2fx median of %d rounds (%.2f to %.2f)" % (
+    "sweep under MPI, 1 -> 2 ranks (1 thread each)", med(one), med(two), med(ratios),
+    len(rounds), ratios[0], ratios[-1]))
+print("%-58s %7d points/s: %.2fx one rank, median of rounds (%.2f to %.2f); 2 ranks: %.0f%% of it" % (
+    "  ceiling: 2 independent 1-thread sweeps, one per core", med(ceiling), med(bound),
+    bound[0], bound[-1], 100 * med(t / c for t, c in zip(two, ceiling))))
+PY
 fi

@@ -9,6 +9,7 @@
 #include <boost/serialization/vector.hpp>
 #include <chrono>
 #include <cstdio>
+#include <list>
 #include <thread>
 
 #include "models/common/input_error.hpp"
@@ -35,10 +36,17 @@ namespace {
 
 namespace mpi = boost::mpi;
 
-constexpr int kTagRequest = 1;  // worker → rank 0: the last chunk's records, and "more"
-/// rank 0 → worker: the next chunk as {n, point...}, {0} when done. Never an empty vector:
-/// Boost.MPI dereferences the first element of a vector of MPI datatypes it sends.
+/// worker → rank 0: the records of the chunk before the one it is starting, and "more". A
+/// worker asks for its next chunk before it computes the current one, so rank 0's answer (and
+/// its writing of those records) overlaps the work, and a worker waits for rank 0 only for its
+/// first chunk.
+constexpr int kTagRequest = 1;
+/// rank 0 → worker: the next chunk as a plain array {n, point...} ({0} when done). Rank 0
+/// sends it without blocking: the worker takes it only after its current chunk, and a
+/// blocking send would spin rank 0's answering thread on the CPU its compute thread needs.
 constexpr int kTagAssign = 2;
+/// worker → rank 0: the records of its last chunk, after it was told it is done.
+constexpr int kTagFinal = 3;
 
 /// What a worker sends with each request: the records of the chunk it just finished.
 struct ChunkRecords {
@@ -97,17 +105,23 @@ int sweep_mpi(const SweepOptions& options) {
       session->prefit(all, options.jobs);
     }
     if (rank != 0) {
-      // Worker: ask, compute, send the records back with the next request.
+      // Worker: ask for the next chunk, compute the current one, send its records with the
+      // request after that.
       ChunkRecords done;
-      for (;;) {
+      std::vector<uint64_t> next(kMaxChunk + 1), current(kMaxChunk + 1);
+      auto receive = [&](std::vector<uint64_t>& into) {
+        world.recv(0, kTagAssign, into.data(), static_cast<int>(into.size()));
+        return into[0];
+      };
+      world.send(0, kTagRequest, done);
+      for (uint64_t n = receive(next); n != 0; n = receive(next)) {
+        current.swap(next);
         world.send(0, kTagRequest, done);
         done.points.clear();
-        std::vector<uint64_t> chunk;
-        world.recv(0, kTagAssign, chunk);
-        if (chunk.empty() || chunk[0] == 0) break;
-        done.points.resize(chunk.size() - 1);
-        for (size_t i = 1; i < chunk.size(); ++i) session->evaluate(chunk[i], done.points[i - 1]);
+        done.points.resize(n);
+        for (uint64_t i = 0; i < n; ++i) session->evaluate(current[i + 1], done.points[i]);
       }
+      world.send(0, kTagFinal, done);
       mpi::reduce(world, process_cpu_seconds() - cpu0, std::plus<double>(), 0);
       return 0;
     }
@@ -139,20 +153,32 @@ int sweep_mpi(const SweepOptions& options) {
         failure = std::current_exception();
       }
     });
+    // Assignments in flight, with the buffers they are sent from.
+    struct Assignment {
+      std::vector<uint64_t> message;
+      mpi::request request;
+    };
+    std::list<Assignment> in_flight;
     int active = size - 1;
     while (active > 0) {
       try {
-        if (boost::optional<mpi::status> st = world.iprobe(mpi::any_source, kTagRequest)) {
+        if (boost::optional<mpi::status> st = world.iprobe(mpi::any_source, mpi::any_tag)) {
           ChunkRecords got;
-          world.recv(st->source(), kTagRequest, got);
+          world.recv(st->source(), st->tag(), got);
           for (PointRecords& r : got.points) out->add(r.jsonl, r.csv, std::move(r.digests));
           finished += got.points.size();
+          if (st->tag() == kTagFinal) {
+            --active;
+            continue;
+          }
           const std::vector<uint64_t> chunk = pool.take(consumers, kMaxChunk);
-          std::vector<uint64_t> message{chunk.size()};
-          message.insert(message.end(), chunk.begin(), chunk.end());
-          world.send(st->source(), kTagAssign, message);
-          if (chunk.empty()) --active;
+          Assignment& a = in_flight.emplace_back();
+          a.message.push_back(chunk.size());
+          a.message.insert(a.message.end(), chunk.begin(), chunk.end());
+          a.request = world.isend(st->source(), kTagAssign, a.message.data(),
+                                  static_cast<int>(a.message.size()));
         } else {
+          in_flight.remove_if([](Assignment& a) { return static_cast<bool>(a.request.test()); });
           bar.update(out->resumed_points() + finished.load(), session->space().points());
           std::this_thread::sleep_for(std::chrono::microseconds(200));
         }
@@ -160,6 +186,8 @@ int sweep_mpi(const SweepOptions& options) {
         fail(e);
       }
     }
+    // Every worker has taken its last assignment (it sent its final records after it).
+    for (Assignment& a : in_flight) a.request.wait();
     compute.join();
     if (failure) {
       try {

@@ -52,5 +52,27 @@ lines=$(wc -l <"$TMP/mpi/results.jsonl")
 for f in results.jsonl results.csv pareto.csv summary.md; do
   cmp -s "$TMP/threads/$f" "$TMP/mixed/$f" || { echo "FAIL $f differs after an MPI run resumed on threads"; fail=1; }
 done
+# A finished folder under MPI: no point is left, so every worker is told it is done at once;
+# the files stay as they were.
+mpirun --oversubscribe -np 3 "$KQSIM" sweep "$TMP/spec.json" --out "$TMP/mpi" -q \
+  >"$TMP/again.log" 2>&1 || { echo "FAIL: finished folder resumed under MPI"; cat "$TMP/again.log"; fail=1; }
+for f in results.jsonl results.csv pareto.csv summary.md; do
+  cmp -s "$TMP/threads/$f" "$TMP/mpi/$f" || { echo "FAIL $f changed by resuming a finished folder"; fail=1; }
+done
+# Fewer points than ranks: a worker may get nothing before it is told it is done.
+cat >"$TMP/two.json" <<JSON
+{
+  "name": "mpi_two_points",
+  "base": "$ROOT/arch_configs/baseline_fp32_16x16.json",
+  "workloads": ["$ROOT/workloads/test/tiny_cnn.json"],
+  "axes": [{"name": "rows", "pointer": "/array/rows", "values": [8, 16]}]
+}
+JSON
+"$KQSIM" sweep "$TMP/two.json" --out "$TMP/two_threads" --jobs 1 -q || { echo "FAIL: two-point sweep"; fail=1; }
+mpirun --oversubscribe -np 4 "$KQSIM" sweep "$TMP/two.json" --out "$TMP/two_mpi" -q \
+  >"$TMP/two.log" 2>&1 || { echo "FAIL: two points on 4 ranks"; cat "$TMP/two.log"; fail=1; }
+for f in results.jsonl results.csv pareto.csv summary.md; do
+  cmp -s "$TMP/two_threads/$f" "$TMP/two_mpi/$f" || { echo "FAIL $f differs for two points on 4 ranks"; fail=1; }
+done
 [ "$fail" -eq 0 ] && echo "all identical"
 exit "$fail"
