@@ -14,6 +14,7 @@
 #include <thread>
 
 #include "models/accuracy/labelled_data.hpp"
+#include "models/common/core_share.hpp"
 #include "models/common/input_error.hpp"
 #include "models/config/arch_config.hpp"
 #include "models/config/tech_table.hpp"
@@ -96,7 +97,8 @@ int compare_command(int argc, char* argv[]) {
       "design (needs --labels)")("labels", po::value(&labels_path),
                                  "class labels .npy [N] (integers) for --inputs")(
       "threads", po::value(&threads)->default_value(0),
-      "accuracy worker threads per design's run (0: all cores; results do not depend on it)")(
+      "accuracy worker threads per design's run (0: the cores shared among the --jobs runs at "
+      "once; results do not depend on it)")(
       "baseline", po::value(&baseline_path)->required(),
       "the design every ratio refers to (e.g. arch_configs/baseline_fp32_16x16.json)")(
       "arch", po::value(&arch_paths)->required(), "a design to compare; repeat for several")(
@@ -178,6 +180,11 @@ int compare_command(int argc, char* argv[]) {
   try {
     StagedOutputDir out(out_dir);
     const std::string self = self_executable();
+    const unsigned cores = std::max(1u, std::thread::hardware_concurrency());
+    if (jobs == 0) jobs = cores;
+    // Children run at once share the cores rather than each taking all of them (the accuracy
+    // figures do not depend on the thread count).
+    if (threads == 0) threads = threads_per_run(cores, jobs, all_archs.size());
     std::vector<std::vector<std::string>> commands;
     std::vector<std::string> run_dirs;
     for (size_t i = 0; i < all_archs.size(); ++i) {
@@ -203,7 +210,6 @@ int compare_command(int argc, char* argv[]) {
       if (vm.count("no-check")) cmd.push_back("--no-check");
       commands.push_back(cmd);
     }
-    if (jobs == 0) jobs = std::max(1u, std::thread::hardware_concurrency());
     ProgressBar bar("designs");
     const std::vector<ChildResult> results =
         run_children(commands, jobs, [&](size_t done) { bar.update(done, commands.size()); });
