@@ -107,7 +107,7 @@ done
 if "$kqsim" sweep --help | grep -q "^MPI: built in" && command -v mpirun >/dev/null; then
   # MPI. Single runs on this machine drift by up to ±30% within minutes, so best-of-3 blocks
   # taken one after the other compare different machines. One-rank and two-rank runs alternate
-  # instead, and each round's ratio compares runs seconds apart; the median round is reported.
+  # instead, 11 rounds, and each round's ratio compares runs seconds apart; the median round is reported.
   # Each round also runs the ceiling: two plain single-thread sweeps of all points at once, one
   # pinned to each core, nothing shared. Twice the slower one's rate is what two busy cores of
   # this machine deliver for this evaluation whatever distributes it; two ranks over it is the
@@ -121,7 +121,7 @@ if "$kqsim" sweep --help | grep -q "^MPI: built in" && command -v mpirun >/dev/n
       sed -n 's/.*(\([0-9]*\) points\/s.*/\1/p'
   }
   rounds=""
-  for _ in 1 2 3 4 5 6 7; do
+  for _ in $(seq 11); do
     one=$(rate_of "$tmp/mpi1" mpirun -np 1)
     two=$(rate_of "$tmp/mpi2" mpirun -np 2)
     rate_of "$tmp/solo0" taskset -c 0 >"$tmp/solo0.rate" &

@@ -125,9 +125,11 @@ int sweep_mpi(const SweepOptions& options) {
       mpi::reduce(world, process_cpu_seconds() - cpu0, std::plus<double>(), 0);
       return 0;
     }
-    // Rank 0: its own threads take from the same pool; this thread answers the workers. A
-    // failure here (the output folder's disk full, ...) must not leave workers waiting for an
-    // answer: it aborts every rank at once (MPI_Abort does not return).
+    // Rank 0: its threads take from the same pool, and this one (MPI is funneled through it)
+    // also answers the workers between its own points, so no thread of rank 0 wakes just to
+    // look for messages while there is work. A failure here (the output folder's disk full,
+    // ...) must not leave workers waiting for an answer: it aborts every rank at once
+    // (MPI_Abort does not return).
     auto fail = [&env](const std::exception& e) {
       std::fprintf(stderr, "error: %s\n", e.what());
       std::fflush(stderr);
@@ -139,20 +141,9 @@ int sweep_mpi(const SweepOptions& options) {
     evaluated = pending.size();
     TaskPool pool(std::move(pending));
     const unsigned consumers = static_cast<unsigned>(size - 1) + options.jobs;
-    std::atomic<uint64_t> finished{0};
+    uint64_t finished = 0;
+    std::atomic<uint64_t> finished_here{0};
     ProgressBar bar("points");
-    SweepOutput* sink_out = out.get();
-    std::exception_ptr failure;
-    std::thread compute([&] {
-      try {
-        run_threads(*session, pool, options.jobs, consumers, [&](uint64_t, PointRecords&& r) {
-          sink_out->add(r.jsonl, r.csv, std::move(r.digests));
-          ++finished;
-        });
-      } catch (...) {
-        failure = std::current_exception();
-      }
-    });
     // Assignments in flight, with the buffers they are sent from.
     struct Assignment {
       std::vector<uint64_t> message;
@@ -160,44 +151,53 @@ int sweep_mpi(const SweepOptions& options) {
     };
     std::list<Assignment> in_flight;
     int active = size - 1;
-    while (active > 0) {
-      try {
-        if (boost::optional<mpi::status> st = world.iprobe(mpi::any_source, mpi::any_tag)) {
-          ChunkRecords got;
-          world.recv(st->source(), st->tag(), got);
-          for (PointRecords& r : got.points) out->add(r.jsonl, r.csv, std::move(r.digests));
-          finished += got.points.size();
-          if (st->tag() == kTagFinal) {
-            --active;
-            continue;
-          }
-          const std::vector<uint64_t> chunk = pool.take(consumers, kMaxChunk);
-          Assignment& a = in_flight.emplace_back();
-          a.message.push_back(chunk.size());
-          a.message.insert(a.message.end(), chunk.begin(), chunk.end());
-          a.request = world.isend(st->source(), kTagAssign, a.message.data(),
-                                  static_cast<int>(a.message.size()));
-        } else {
-          in_flight.remove_if([](Assignment& a) { return static_cast<bool>(a.request.test()); });
-          bar.update(out->resumed_points() + finished.load(), session->space().points());
-          std::this_thread::sleep_for(std::chrono::microseconds(200));
+    auto serve = [&] {
+      while (boost::optional<mpi::status> st = world.iprobe(mpi::any_source, mpi::any_tag)) {
+        ChunkRecords got;
+        world.recv(st->source(), st->tag(), got);
+        for (PointRecords& r : got.points) out->add(r.jsonl, r.csv, std::move(r.digests));
+        finished += got.points.size();
+        if (st->tag() == kTagFinal) {
+          --active;
+          continue;
         }
-      } catch (const std::exception& e) {
-        fail(e);
+        const std::vector<uint64_t> chunk = pool.take(consumers, kMaxChunk);
+        Assignment& a = in_flight.emplace_back();
+        a.message.push_back(chunk.size());
+        a.message.insert(a.message.end(), chunk.begin(), chunk.end());
+        a.request = world.isend(st->source(), kTagAssign, a.message.data(),
+                                static_cast<int>(a.message.size()));
       }
-    }
-    // Every worker has taken its last assignment (it sent its final records after it).
-    for (Assignment& a : in_flight) a.request.wait();
-    compute.join();
-    if (failure) {
-      try {
-        std::rethrow_exception(failure);
-      } catch (const std::exception& e) {
-        fail(e);
-      }
+      in_flight.remove_if([](Assignment& a) { return static_cast<bool>(a.request.test()); });
+      bar.update(out->resumed_points() + finished + finished_here.load(),
+                 session->space().points());
+    };
+    // Between points, at most every 100 µs: a point takes about as long, and a worker holds its
+    // next chunk while it computes the current one, so it does not wait for the answer.
+    auto last_served = std::chrono::steady_clock::now();
+    try {
+      run_threads(
+          *session, pool, options.jobs, consumers,
+          [&](uint64_t, PointRecords&& r) {
+            out->add(r.jsonl, r.csv, std::move(r.digests));
+            ++finished_here;
+          },
+          [&] {
+            const auto now = std::chrono::steady_clock::now();
+            if (now - last_served < std::chrono::microseconds(100)) return;
+            last_served = now;
+            serve();
+          });
+      // Rank 0's points are done: answer the workers until each has sent its last records.
+      for (serve(); active > 0; serve())
+        std::this_thread::sleep_for(std::chrono::microseconds(200));
+      // Every worker has taken its last assignment (it sent its final records after it).
+      for (Assignment& a : in_flight) a.request.wait();
+    } catch (const std::exception& e) {
+      fail(e);
     }
     seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-    // Every rank's CPU time of the evaluation (rank 0's includes its answering thread).
+    // Every rank's CPU time of the evaluation.
     mpi::reduce(world, process_cpu_seconds() - cpu0, cpu_seconds, std::plus<double>(), 0);
   }  // MPI ends here: the verification children below are plain processes
   return session->finish(*out, evaluated, seconds, cpu_seconds);

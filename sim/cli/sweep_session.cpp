@@ -136,8 +136,8 @@ int SweepSession::finish(SweepOutput& out, uint64_t evaluated, double seconds, d
 }
 
 void run_threads(SweepSession& session, TaskPool& pool, unsigned jobs, unsigned consumers,
-                 const PointSink& sink) {
-  auto work = [&] {
+                 const PointSink& sink, const std::function<void()>& between_points) {
+  auto work = [&](bool calling_thread) {
     PointRecords records;
     for (;;) {
       const std::vector<uint64_t> chunk = pool.take(consumers, kMaxChunk);
@@ -145,6 +145,7 @@ void run_threads(SweepSession& session, TaskPool& pool, unsigned jobs, unsigned 
       for (uint64_t p : chunk) {
         session.evaluate(p, records);
         sink(p, std::move(records));
+        if (calling_thread && between_points) between_points();
       }
     }
   };
@@ -154,14 +155,14 @@ void run_threads(SweepSession& session, TaskPool& pool, unsigned jobs, unsigned 
   for (unsigned t = 1; t < jobs; ++t)
     threads.emplace_back([&] {
       try {
-        work();
+        work(false);
       } catch (...) {
         std::lock_guard<std::mutex> lock(failure_mutex);
         if (!failure) failure = std::current_exception();
       }
     });
   try {
-    work();
+    work(true);
   } catch (...) {
     std::lock_guard<std::mutex> lock(failure_mutex);
     if (!failure) failure = std::current_exception();

@@ -72,8 +72,10 @@ class SweepSession {
 using PointSink = std::function<void(uint64_t point, PointRecords&& records)>;
 
 /// Evaluates the pool's points on `jobs` threads of this process, each taking chunks as it
-/// goes (`consumers`: how many take from the pool in all, for chunk sizing).
+/// goes (`consumers`: how many take from the pool in all, for chunk sizing). `between_points`,
+/// if given, runs on the calling thread (one of the `jobs`) after each of its points: MPI rank
+/// 0 answers its workers there.
 void run_threads(SweepSession& session, TaskPool& pool, unsigned jobs, unsigned consumers,
-                 const PointSink& sink);
+                 const PointSink& sink, const std::function<void()>& between_points = {});
 
 }  // namespace kq
