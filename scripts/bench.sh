@@ -107,7 +107,8 @@ done
 if "$kqsim" sweep --help | grep -q "^MPI: built in" && command -v mpirun >/dev/null; then
   # MPI. Single runs on this machine drift by up to ±30% within minutes, so best-of-3 blocks
   # taken one after the other compare different machines. One-rank and two-rank runs alternate
-  # instead, 11 rounds, and each round's ratio compares runs seconds apart; the median round is reported.
+  # instead, 11 rounds; each round's ratio compares runs seconds apart, and the median round is
+  # reported.
   # Each round also runs the ceiling: two plain single-thread sweeps of all points at once, one
   # pinned to each core, nothing shared. Twice the slower one's rate is what two busy cores of
   # this machine deliver for this evaluation whatever distributes it; two ranks over it is the
