@@ -48,7 +48,7 @@ constexpr int kTagAssign = 2;
 /// worker → rank 0: the records of its last chunk, after it was told it is done.
 constexpr int kTagFinal = 3;
 
-/// What a worker sends with each request: the records of the chunk it just finished.
+/// What a worker sends with each request: the records of the chunk it finished last.
 struct ChunkRecords {
   std::vector<PointRecords> points;
   template <class Archive>
@@ -141,8 +141,7 @@ int sweep_mpi(const SweepOptions& options) {
     evaluated = pending.size();
     TaskPool pool(std::move(pending));
     const unsigned consumers = static_cast<unsigned>(size - 1) + options.jobs;
-    uint64_t finished = 0;
-    std::atomic<uint64_t> finished_here{0};
+    std::atomic<uint64_t> finished{0};  // rank 0's threads and the workers' records
     ProgressBar bar("points");
     // Assignments in flight, with the buffers they are sent from.
     struct Assignment {
@@ -169,8 +168,7 @@ int sweep_mpi(const SweepOptions& options) {
                                 static_cast<int>(a.message.size()));
       }
       in_flight.remove_if([](Assignment& a) { return static_cast<bool>(a.request.test()); });
-      bar.update(out->resumed_points() + finished + finished_here.load(),
-                 session->space().points());
+      bar.update(out->resumed_points() + finished.load(), session->space().points());
     };
     // Between points, at most every 100 µs: a point takes about as long, and a worker holds its
     // next chunk while it computes the current one, so it does not wait for the answer.
@@ -180,7 +178,7 @@ int sweep_mpi(const SweepOptions& options) {
           *session, pool, options.jobs, consumers,
           [&](uint64_t, PointRecords&& r) {
             out->add(r.jsonl, r.csv, std::move(r.digests));
-            ++finished_here;
+            ++finished;
           },
           [&] {
             const auto now = std::chrono::steady_clock::now();
