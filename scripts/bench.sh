@@ -84,6 +84,9 @@ done
 #    >= 10,000): best of 3 of the rates kqsim sweep prints for its evaluation phase, points per
 #    second and points per CPU-second (all threads and ranks). Then MPI scaling on a 10,240-point
 #    sweep, one thread per rank: 2 ranks against 1 (target >= 1.8x), measured as said below.
+points_per_s() {  # the points/s of the outcome line kqsim sweep prints, from stdin
+  sed -n 's/.*(\([0-9]*\) points\/s.*/\1/p'
+}
 sweep_rate() {  # SPEC LAUNCHER... -- KQSIM_ARGS...: "best points/s  best points per CPU-s"
   local spec=$1; shift
   local launcher=()
@@ -93,7 +96,7 @@ sweep_rate() {  # SPEC LAUNCHER... -- KQSIM_ARGS...: "best points/s  best points
   for _ in 1 2 3; do
     rm -rf "$tmp/sweep"
     line=$("${launcher[@]}" "$kqsim" sweep "$spec" --out "$tmp/sweep" "$@" | head -1)
-    rate=$(printf '%s' "$line" | sed -n 's/.*(\([0-9]*\) points\/s.*/\1/p')
+    rate=$(printf '%s' "$line" | points_per_s)
     cpu=$(printf '%s' "$line" | sed -n 's/.*, \([0-9]*\) per CPU-second.*/\1/p')
     [ "${rate:-0}" -gt "$best" ] && best=$rate
     [ "${cpu:-0}" -gt "$best_cpu" ] && best_cpu=$cpu
@@ -118,8 +121,7 @@ if "$kqsim" sweep --help | grep -q "^MPI: built in" && command -v mpirun >/dev/n
   rate_of() {  # OUT_DIR LAUNCHER...: points/s of one sweep's evaluation phase
     local out=$1; shift
     rm -rf "$out"
-    "$@" "$kqsim" sweep "$spec" --out "$out" --jobs 1 | head -1 |
-      sed -n 's/.*(\([0-9]*\) points\/s.*/\1/p'
+    "$@" "$kqsim" sweep "$spec" --out "$out" --jobs 1 | head -1 | points_per_s
   }
   rounds=""
   for _ in $(seq 11); do
